@@ -1,0 +1,1 @@
+"""Thin command-line shells: parse flags, build Settings, call a capability, render."""

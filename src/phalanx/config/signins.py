@@ -1,0 +1,69 @@
+"""Settings of the sign-ins capability ([signins.*] tables in the TOML file).
+
+The defaults are justified against published detectors in docs/signins-detection.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SprayWindow:
+    """One horizon over which a source is judged: 'N distinct accounts within W minutes'."""
+
+    minutes: int
+    min_accounts: int
+
+
+@dataclass(frozen=True)
+class SpraySettings:
+    # A short burst (Hayabusa >= 5 users / 5 min, Sentinel >= 5 / 20 min, Elastic >= 15 / 30 min)
+    # and a long horizon (Sigma's > 10 users in 24 h) catch both a Kerbrute run and a spray
+    # slowed down to dodge lockouts.
+    windows: tuple[SprayWindow, ...] = (SprayWindow(30, 8), SprayWindow(24 * 60, 12))
+    # "few attempts each": above this mean per account it is guessing, not spraying.
+    max_attempts_per_account: float = 6.0
+
+
+@dataclass(frozen=True)
+class BruteForceSettings:
+    # fail2ban's defaults (maxretry 5 within findtime 10 min); Hayabusa's PW Guessing >= 5 / 5 min.
+    min_failures: int = 5
+    window_minutes: int = 10
+
+
+@dataclass(frozen=True)
+class SuccessSettings:
+    # How long after a spray a success from its sources still counts as the spray's success.
+    # Hours, not Elastic's 5-15 seconds: a sprayer often comes back later to use what worked.
+    within_hours: float = 24.0
+
+
+@dataclass(frozen=True)
+class StaleCredentialSettings:
+    # One account failing again and again from one internal host, with nothing else going on:
+    # usually a service or a phone with an old password. Reported at low severity.
+    min_failures: int = 10
+
+
+@dataclass(frozen=True)
+class SyslogSettings:
+    # RFC 3164 lines carry no year: it is inferred from the file's time and the month sequence;
+    # set it here when the file's time is misleading (copied files).
+    year: int | None = None
+    timezone: str = "UTC"  # the time zone a syslog without offsets was written in
+
+
+@dataclass(frozen=True)
+class SigninSettings:
+    spray: SpraySettings = field(default_factory=SpraySettings)
+    brute_force: BruteForceSettings = field(default_factory=BruteForceSettings)
+    success: SuccessSettings = field(default_factory=SuccessSettings)
+    stale_credentials: StaleCredentialSettings = field(default_factory=StaleCredentialSettings)
+    syslog: SyslogSettings = field(default_factory=SyslogSettings)
+    # Sources never reported: scanners, monitoring, known jump hosts (IPs, CIDRs or host names).
+    allow_sources: tuple[str, ...] = ()
+    # A column-mapping TOML for generic CSV/NDJSON exports (VPN appliances...), see docs.
+    column_map: Path | None = None

@@ -1,0 +1,1 @@
+"""Pure detectors over the normalised sign-in table."""

@@ -1,0 +1,144 @@
+"""Turning one reader's parsed events into sign-in batches of the one schema.
+
+Readers call `SignInBatches.add(...)` once per sign-in; the builder keeps plain column lists and
+hands out Arrow batches, so the detectors never see one Python object per event.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import pyarrow as pa
+
+from phalanx.signins.schema import COLUMNS, SIGNIN_SCHEMA, FailureReason, Outcome, SourceKind
+
+BATCH_ROWS = 65_536
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_EMPTY_VALUES = frozenset({"", "-", "::1", "127.0.0.1", "null", "none", "n/a", "unknown"})
+# Windows leaves a field "-" when it has nothing; 1601-01-01 is FILETIME 0 (a record with no time).
+EARLIEST_VALID = datetime(1980, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=65_536)
+def normalise_account(raw: str) -> tuple[str, str, bool]:
+    """(account, domain, is_machine) from DOMAIN\\user, user@upn or user, case-folded.
+
+    "CONTOSO\\JSmith", "jsmith@contoso.org" and "jsmith" all become account "jsmith", so one
+    person's attempts count together across Windows, Entra ID and sshd.
+    """
+    text = raw.strip().strip('"').casefold()
+    domain = ""
+    if "\\" in text:
+        domain, _, text = text.rpartition("\\")
+    elif "@" in text:
+        text, _, domain = text.partition("@")
+    is_machine = text.endswith("$")
+    return text, domain, is_machine
+
+
+@lru_cache(maxsize=65_536)
+def normalise_ip(raw: str | None) -> str:
+    """A canonical IP string, or "" when the log has none ("-", empty, loopback).
+
+    IPv4-mapped IPv6 (::ffff:10.0.0.1, as domain controllers write it) becomes plain IPv4.
+    """
+    if raw is None:
+        return ""
+    text = raw.strip().strip("[]")
+    if text.casefold() in _EMPTY_VALUES:
+        return ""
+    if text.count(":") == 1 and "." in text:  # "10.0.0.1:5555"
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return text  # a host name where an address was expected: keep it, it still identifies
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return "" if address.is_loopback or address.is_unspecified else str(address)
+
+
+def pick_source(
+    ip: str | None, host: str | None = None, process: str | None = None
+) -> tuple[str, SourceKind]:
+    """Who made the attempt: the IP when logged, else the client's host name, else the process."""
+    address = normalise_ip(ip)
+    if address:
+        return address, SourceKind.IP
+    if host and host.strip().casefold() not in _EMPTY_VALUES:
+        return host.strip().casefold(), SourceKind.HOST
+    if process and process.strip().casefold() not in _EMPTY_VALUES:
+        return process.strip().rsplit("\\", 1)[-1].casefold(), SourceKind.PROCESS
+    return "", SourceKind.UNKNOWN
+
+
+def to_utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive time is taken to be UTC already (readers convert local times first)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class SignInBatches:
+    """Accumulates sign-ins of one input and emits Arrow record batches."""
+
+    def __init__(self, origin: str, batch_rows: int = BATCH_ROWS) -> None:
+        self.origin = origin
+        self.batch_rows = batch_rows
+        self.rows = 0
+        self._columns: dict[str, list[object]] = {name: [] for name in COLUMNS}
+
+    def add(
+        self,
+        *,
+        time: datetime,
+        account: str,
+        outcome: Outcome,
+        log_source: str,
+        record: int,
+        failure_reason: FailureReason = FailureReason.NONE,
+        source: str = "",
+        source_kind: SourceKind = SourceKind.UNKNOWN,
+        target: str | None = None,
+        code: str | None = None,
+        protocol: str | None = None,
+        client: str | None = None,
+    ) -> None:
+        name, domain, is_machine = normalise_account(account)
+        columns = self._columns
+        columns["time"].append((to_utc(time) - _EPOCH) // _MICROSECOND)
+        columns["account"].append(name)
+        columns["account_raw"].append(account)
+        columns["domain"].append(domain)
+        columns["is_machine"].append(is_machine)
+        columns["source"].append(source)
+        columns["source_kind"].append(str(source_kind) if source else "")
+        columns["target"].append(target)
+        columns["outcome"].append(str(outcome))
+        columns["failure_reason"].append(str(failure_reason))
+        columns["code"].append(code)
+        columns["protocol"].append(protocol)
+        columns["client"].append(client)
+        columns["log_source"].append(log_source)
+        columns["origin"].append(self.origin)
+        columns["record"].append(record)
+        self.rows += 1
+
+    @property
+    def pending(self) -> int:
+        return len(self._columns["time"])
+
+    def full(self) -> bool:
+        return self.pending >= self.batch_rows
+
+    def flush(self) -> pa.RecordBatch | None:
+        """The sign-ins added since the last flush as one batch, or None when there are none."""
+        if not self.pending:
+            return None
+        arrays = [pa.array(self._columns[name], type=SIGNIN_SCHEMA.field(name).type)
+                  for name in COLUMNS]
+        self._columns = {name: [] for name in COLUMNS}
+        return pa.RecordBatch.from_arrays(arrays, schema=SIGNIN_SCHEMA)
