@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from phalanx.config.mail import MailSettings
 from phalanx.config.passwords import PasswordSettings
+from phalanx.config.server import ServerSettings
 from phalanx.config.signins import SigninSettings
 from phalanx.core.errors import ConfigError
 
@@ -32,6 +33,7 @@ class Settings:
     signins: SigninSettings = field(default_factory=SigninSettings)
     passwords: PasswordSettings = field(default_factory=PasswordSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -89,5 +91,5 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
-__all__ = ["ConfigError", "MailSettings", "PasswordSettings", "Settings", "SigninSettings",
+__all__ = ["ConfigError", "MailSettings", "PasswordSettings", "ServerSettings", "Settings", "SigninSettings",
            "from_mapping", "load_settings"]

@@ -106,6 +106,7 @@ class SignInBatches:
         code: str | None = None,
         protocol: str | None = None,
         client: str | None = None,
+        auth_requirement: str | None = None,
     ) -> None:
         name, domain, is_machine = normalise_account(account)
         columns = self._columns
@@ -122,6 +123,7 @@ class SignInBatches:
         columns["code"].append(code)
         columns["protocol"].append(protocol)
         columns["client"].append(client)
+        columns["auth_requirement"].append(auth_requirement)
         columns["log_source"].append(log_source)
         columns["origin"].append(self.origin)
         columns["record"].append(record)

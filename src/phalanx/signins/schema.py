@@ -59,6 +59,8 @@ SIGNIN_SCHEMA = pa.schema(
         pa.field("code", pa.string()),  # the log's own result code, e.g. 0xc000006a, 50126
         pa.field("protocol", pa.string()),  # kerberos, ntlm, ssh, entra:<client app>, logon type
         pa.field("client", pa.string()),  # user agent / client application where logged
+        # "single_factor" | "multi_factor" | "" (Entra's authenticationRequirement, where logged)
+        pa.field("auth_requirement", pa.string()),
         pa.field("log_source", pa.string(), nullable=False),  # reader name + event, e.g. evtx:4625
         pa.field("origin", pa.string(), nullable=False),  # file (archive!member) it came from
         pa.field("record", pa.int64(), nullable=False),  # record number or line number there

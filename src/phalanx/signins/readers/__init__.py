@@ -44,7 +44,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 def reader_named(name: str) -> SigninReader:
     for reader in READERS:
-        if reader.NAME == name:
+        if name == reader.NAME:
             return reader
     known = ", ".join(r.NAME for r in READERS)
     raise ValueError(f"unknown log format {name!r} (known: {known})")
