@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from phalanx.config.mail_service import FeedbackSettings, TakedownSettings
 
 
 @dataclass(frozen=True)
@@ -14,3 +16,5 @@ class ServerSettings:
     http_port: int = 8025
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
+    takedown: TakedownSettings = field(default_factory=TakedownSettings)
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
