@@ -1,0 +1,89 @@
+"""Password spraying: one source, many distinct accounts, few attempts each (T1110.003).
+
+Two horizons by default, a burst (30 min) and a day, so both a Kerbrute run and a spray slowed
+down to stay under lockout thresholds are seen. Kerberos pre-authentication, NTLM, explicit
+credentials (4648) and unknown-account guessing (Kerbrute user enumeration) all count.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from phalanx.config.signins import SigninSettings
+from phalanx.core.finding import Finding, Indicator, Severity
+from phalanx.signins.detectors.episodes import Horizon, episodes_over, rows_in_episodes
+from phalanx.signins.detectors.evidence import Episode, attach_compromised, summarise
+from phalanx.signins.detectors.explain import indicators_for, spray_explanation
+
+KIND = "signins.password_spray"
+TECHNIQUE = "T1110.003"
+# A shared egress (NAT, VPN, proxy) also shows many accounts failing: but there nearly every
+# one of them signs in a moment later. A sprayer's targets mostly never do.
+MAX_RESOLVED_SHARE = 0.5
+RESOLVE_GRACE = timedelta(hours=1)
+
+
+def detect(frame: pl.DataFrame, settings: SigninSettings) -> list[Finding]:
+    guesses = frame.filter(pl.col("is_guess"))
+    horizons = [Horizon(w.minutes, min_accounts=w.min_accounts) for w in settings.spray.windows]
+    episodes = episodes_over(guesses, ["source"], horizons, settings.spray.max_attempts_per_account)
+    if episodes.is_empty():
+        return []
+    found = summarise(rows_in_episodes(guesses, episodes, ["source"]))
+    _drop_shared_egress(frame, episodes, found)
+    within = timedelta(hours=settings.success.within_hours)
+    attach_compromised(frame, episodes, found, within, only_targeted=False)
+    return [_finding(e) for e in sorted(found.values(), key=lambda e: e.first)]
+
+
+def _drop_shared_egress(
+    frame: pl.DataFrame, episodes: pl.DataFrame, found: dict[int, Episode]
+) -> None:
+    successes = frame.filter(pl.col("is_success"))
+    grace = episodes.with_columns(pl.col("last") + RESOLVE_GRACE)
+    resolved = (
+        rows_in_episodes(successes, grace, ["source"])
+        .group_by("episode")
+        .agg(pl.col("account").unique())
+    )
+    for row in resolved.iter_rows(named=True):
+        episode = found.get(row["episode"])
+        if episode is None:
+            continue
+        share = len(set(row["account"]) & set(episode.accounts)) / len(episode.accounts)
+        if share >= MAX_RESOLVED_SHARE:
+            del found[row["episode"]]
+
+
+def _finding(episode: Episode) -> Finding:
+    unknown = episode.reasons.get("unknown_account", 0)
+    enumeration = unknown * 2 > episode.attempts
+    severity = Severity.CRITICAL if episode.compromised else Severity.HIGH
+    confidence = "high" if episode.compromised or len(episode.accounts) >= 20 else "medium"
+    indicators: tuple[Indicator, ...] = indicators_for(episode)
+    return Finding(
+        kind=KIND,
+        severity=severity,
+        title=f"Password spray from {', '.join(episode.sources)} against "
+        f"{len(episode.accounts)} accounts",
+        explanation=spray_explanation(episode, enumeration),
+        technique=TECHNIQUE,
+        confidence=confidence,
+        sources=episode.sources,
+        accounts=episode.accounts,
+        compromised=tuple(sorted(episode.compromised)),
+        first_seen=episode.first,
+        last_seen=episode.last,
+        attempts=episode.attempts,
+        evidence=tuple(episode.evidence),
+        indicators=indicators,
+        details={
+            "source_kind": episode.source_kind,
+            "failure_reasons": dict(episode.reasons),
+            "targets": dict(episode.targets.most_common(10)),
+            "user_enumeration": enumeration,
+            "compromised_how": dict(episode.compromised),
+        },
+    )

@@ -1,0 +1,83 @@
+"""Stale credentials: one account failing steadily from one internal host (benign, low).
+
+A service, scheduled task, mapped drive or phone still holding an old password fails the
+same account from the same internal machine all day. It is worth fixing (it causes lockouts)
+but it is not an attack, so it is reported apart, at low severity, and kept out of brute force.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+import polars as pl
+
+from phalanx.config.signins import SigninSettings
+from phalanx.core.finding import Finding, Severity
+from phalanx.signins.detectors.episodes import rows_in_episodes
+from phalanx.signins.detectors.evidence import summarise
+from phalanx.signins.detectors.explain import stale_explanation
+
+KIND = "signins.stale_credentials"
+MIN_SPAN = timedelta(hours=1)  # a burst is guessing; a steady drip all day is a stored password
+
+
+def is_internal(source: str, kind: str) -> bool:
+    if kind in ("host", "process"):
+        return True
+    try:
+        return ipaddress.ip_address(source).is_private
+    except ValueError:
+        return False
+
+
+def stale_pairs(frame: pl.DataFrame, settings: SigninSettings) -> pl.DataFrame:
+    """(source, account, first, last, episode) of every stale-credential pair."""
+    guesses = frame.filter(pl.col("is_guess"))
+    if guesses.is_empty():
+        return pl.DataFrame()
+    pairs = (
+        guesses.group_by("source", "source_kind", "account")
+        .agg(failures=pl.len(), first=pl.col("time").min(), last=pl.col("time").max())
+        .with_columns(accounts_from_source=pl.col("account").n_unique().over("source"))
+    )
+    internal = [
+        (s, k)
+        for s, k in pairs.select("source", "source_kind").unique().iter_rows()
+        if is_internal(s, k)
+    ]
+    internal_sources = [s for s, _ in internal]
+    return (
+        pairs.filter(
+            pl.col("source").is_in(internal_sources)
+            & (pl.col("accounts_from_source") == 1)
+            & (pl.col("failures") >= settings.stale_credentials.min_failures)
+            & ((pl.col("last") - pl.col("first")) >= MIN_SPAN)
+        )
+        .select("source", "account", "first", "last")
+        .with_row_index("episode")
+    )
+
+
+def detect(frame: pl.DataFrame, settings: SigninSettings, pairs: pl.DataFrame) -> list[Finding]:
+    if pairs.is_empty():
+        return []
+    rows = rows_in_episodes(frame.filter(pl.col("is_guess")), pairs, ["source", "account"])
+    return [
+        Finding(
+            kind=KIND,
+            severity=Severity.LOW,
+            title=f"Stale password for {', '.join(e.accounts)} on {', '.join(e.sources)}",
+            explanation=stale_explanation(e),
+            technique=None,
+            confidence="medium",
+            sources=e.sources,
+            accounts=e.accounts,
+            first_seen=e.first,
+            last_seen=e.last,
+            attempts=e.attempts,
+            evidence=tuple(e.evidence),
+            details={"source_kind": e.source_kind, "failure_reasons": dict(e.reasons)},
+        )
+        for e in sorted(summarise(rows).values(), key=lambda e: e.first)
+    ]
