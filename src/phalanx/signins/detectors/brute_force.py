@@ -14,7 +14,12 @@ from phalanx.signins.detectors.episodes import (
     merge_windows,
     rows_in_episodes,
 )
-from phalanx.signins.detectors.evidence import Episode, attach_compromised, summarise
+from phalanx.signins.detectors.evidence import (
+    Episode,
+    attach_compromised,
+    summarise,
+    timeline_points,
+)
 from phalanx.signins.detectors.explain import brute_force_explanation, indicators_for
 
 KIND = "signins.brute_force"
@@ -106,5 +111,6 @@ def _finding(episode: Episode, min_failures: int) -> Finding:
             "failure_reasons": dict(episode.reasons),
             "targets": dict(episode.targets.most_common(10)),
             "compromised_how": dict(episode.compromised),
+            "timeline": timeline_points(episode),
         },
     )

@@ -38,6 +38,7 @@ class Episode:
     reasons: Counter[str]
     targets: Counter[str]
     evidence: list[Evidence] = field(default_factory=list)
+    timeline: list[tuple[datetime, int]] = field(default_factory=list)  # attempts per time bin
     compromised: dict[str, str] = field(default_factory=dict)  # account -> how we know
 
 
@@ -70,7 +71,34 @@ def summarise(rows: pl.DataFrame) -> dict[int, Episode]:
         for row in grouped.iter_rows(named=True)
     }
     _attach_evidence(rows, episodes)
+    _attach_timeline(rows, episodes)
     return episodes
+
+
+TIMELINE_BINS = 40
+
+
+def _attach_timeline(rows: pl.DataFrame, episodes: dict[int, Episode]) -> None:
+    """Attempts per bin over each episode's span, for the report's chart (counted, not sampled)."""
+    bounds = rows.group_by(EPISODE).agg(
+        start=pl.col("time").min(), width=(pl.col("time").max() - pl.col("time").min())
+    )
+    binned = (
+        rows.join(bounds, on=EPISODE)
+        .with_columns(
+            bin=(
+                (pl.col("time") - pl.col("start")).dt.total_microseconds()
+                * TIMELINE_BINS
+                // (pl.col("width").dt.total_microseconds() + 1)
+            )
+        )
+        .group_by(EPISODE, "bin", "start", "width")
+        .agg(n=pl.len())
+        .sort(EPISODE, "bin")
+    )
+    for row in binned.iter_rows(named=True):
+        offset = row["width"] * row["bin"] / TIMELINE_BINS
+        episodes[row[EPISODE]].timeline.append((row["start"] + offset, row["n"]))
 
 
 def _attach_evidence(rows: pl.DataFrame, episodes: dict[int, Episode]) -> None:
@@ -113,3 +141,7 @@ def attach_compromised(
         if len(episode.evidence) < EVIDENCE_LIMIT * 2:
             summary = {name: _plain(row[name]) for name in _EVIDENCE_FIELDS}
             episode.evidence.append(Evidence(row["origin"], row["record"], summary))
+
+
+def timeline_points(episode: Episode) -> list[dict[str, object]]:
+    return [{"start": _plain(moment), "attempts": n} for moment, n in episode.timeline]

@@ -14,7 +14,12 @@ import polars as pl
 from phalanx.config.signins import SigninSettings
 from phalanx.core.finding import Finding, Indicator, Severity
 from phalanx.signins.detectors.episodes import Horizon, episodes_over, rows_in_episodes
-from phalanx.signins.detectors.evidence import Episode, attach_compromised, summarise
+from phalanx.signins.detectors.evidence import (
+    Episode,
+    attach_compromised,
+    summarise,
+    timeline_points,
+)
 from phalanx.signins.detectors.explain import indicators_for, spray_explanation
 
 KIND = "signins.password_spray"
@@ -85,5 +90,6 @@ def _finding(episode: Episode) -> Finding:
             "targets": dict(episode.targets.most_common(10)),
             "user_enumeration": enumeration,
             "compromised_how": dict(episode.compromised),
+            "timeline": timeline_points(episode),
         },
     )

@@ -15,7 +15,7 @@ import polars as pl
 from phalanx.config.signins import SigninSettings
 from phalanx.core.finding import Finding, Severity
 from phalanx.signins.detectors.episodes import rows_in_episodes
-from phalanx.signins.detectors.evidence import summarise
+from phalanx.signins.detectors.evidence import summarise, timeline_points
 from phalanx.signins.detectors.explain import stale_explanation
 
 KIND = "signins.stale_credentials"
@@ -77,7 +77,11 @@ def detect(frame: pl.DataFrame, settings: SigninSettings, pairs: pl.DataFrame) -
             last_seen=e.last,
             attempts=e.attempts,
             evidence=tuple(e.evidence),
-            details={"source_kind": e.source_kind, "failure_reasons": dict(e.reasons)},
+            details={
+                "source_kind": e.source_kind,
+                "failure_reasons": dict(e.reasons),
+                "timeline": timeline_points(e),
+            },
         )
         for e in sorted(summarise(rows).values(), key=lambda e: e.first)
     ]
