@@ -86,7 +86,8 @@ _SHARED_HOSTING_SUFFIXES = _names(
     """web.app firebaseapp.com appspot.com blogspot.com github.io gitlab.io
     netlify.app vercel.app pages.dev workers.dev r2.dev herokuapp.com azurewebsites.net
     blob.core.windows.net web.core.windows.net cloudfront.net s3.amazonaws.com ngrok.io
-    ngrok-free.app ngrok.app     glitch.me repl.co replit.app weebly.com wixsite.com 000webhostapp.com sharepoint.com
+    ngrok-free.app ngrok.app glitch.me repl.co replit.app weebly.com wixsite.com
+    000webhostapp.com sharepoint.com
     godaddysites.com webflow.io square.site myshopify.com onrender.com fly.dev surge.sh
     notion.site framer.app framer.website wordpress.com translate.goog ipfs.dweb.link
     firebasestorage.app carrd.co mystrikingly.com jimdosite.com start.page"""
