@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from phalanx.config import from_mapping
 from phalanx.config.signins import SigninSettings
 from phalanx.core.finding import Finding, Severity
 from phalanx.signins.detect import detect_all
+from phalanx.signins.detectors import episodes
 from phalanx.signins.schema import FailureReason, Outcome, SourceKind
 from phalanx.signins.tune import tune
 from tests.unit.signins.factory import Log
@@ -178,3 +182,33 @@ def test_detection_is_deterministic_and_uses_event_time_only() -> None:
 
 def test_empty_table_gives_no_findings() -> None:
     assert detect_all(Log().table(), DEFAULTS) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3 * 24 * 3600),  # seconds into the log
+            st.integers(0, 30),  # account
+            st.integers(0, 3),  # source
+            st.booleans(),  # failed?
+        ),
+        max_size=300,
+    )
+)
+def test_bucket_prefilter_never_changes_what_is_found(
+    rows: list[tuple[int, int, int, bool]],
+) -> None:
+    log = Log()
+    for seconds, account, source, failed in rows:
+        outcome = Outcome.FAILURE if failed else Outcome.SUCCESS
+        log.add(seconds, f"u{account}", f"192.0.2.{source}", outcome)
+    table = log.table()
+    with_prefilter = [f.to_dict() for f in detect_all(table, DEFAULTS)]
+    original = episodes.able_to_qualify
+    try:
+        episodes.able_to_qualify = lambda rows, by, horizon: rows  # type: ignore[assignment]
+        without = [f.to_dict() for f in detect_all(table, DEFAULTS)]
+    finally:
+        episodes.able_to_qualify = original
+    assert with_prefilter == without

@@ -21,6 +21,7 @@ from phalanx.signins.detectors.evidence import (
     timeline_points,
 )
 from phalanx.signins.detectors.explain import brute_force_explanation, indicators_for
+from phalanx.signins.detectors.prepare import guesses
 
 KIND = "signins.brute_force"
 TECHNIQUE = "T1110.001"
@@ -29,13 +30,13 @@ TECHNIQUE = "T1110.001"
 def detect(
     frame: pl.DataFrame, settings: SigninSettings, sprays: list[Finding], stale: pl.DataFrame
 ) -> list[Finding]:
-    guesses = _without(frame.filter(pl.col("is_guess")), stale)
+    attempts = _without(guesses(frame), stale)
     params = settings.brute_force
     horizon = Horizon(params.window_minutes, min_accounts=1, min_attempts=params.min_failures)
-    pairs = episodes_over(guesses, ["source", "account"], [horizon])
+    pairs = episodes_over(attempts, ["source", "account"], [horizon])
     if pairs.is_empty():
         return []
-    pair_rows = rows_in_episodes(guesses, pairs, ["source", "account"])
+    pair_rows = rows_in_episodes(attempts, pairs, ["source", "account"])
     pair_rows = _outside_sprays(pair_rows, sprays, settings.spray.max_attempts_per_account)
     if pair_rows.is_empty():
         return []
@@ -50,10 +51,12 @@ def detect(
     return [_finding(e, params.min_failures) for e in sorted(found.values(), key=lambda e: e.first)]
 
 
-def _without(guesses: pl.DataFrame, stale: pl.DataFrame) -> pl.DataFrame:
+def _without(attempts: pl.DataFrame, stale: pl.DataFrame) -> pl.DataFrame:
     if stale.is_empty():
-        return guesses
-    return guesses.join(stale.select("source", "account"), on=["source", "account"], how="anti")
+        return attempts
+    keys = ["source", "account"]
+    pairs = stale.select(pl.col(k).cast(attempts.schema[k]) for k in keys)
+    return attempts.join(pairs, on=keys, how="anti")
 
 
 def _outside_sprays(rows: pl.DataFrame, sprays: list[Finding], cap: float) -> pl.DataFrame:
@@ -73,7 +76,7 @@ def _outside_sprays(rows: pl.DataFrame, sprays: list[Finding], cap: float) -> pl
             "s_last": rows.schema["time"],
         },
         orient="row",
-    )
+    ).with_columns(pl.col(k).cast(rows.schema[k]) for k in ("source", "account"))
     counts = rows.group_by("source", "account", "episode").agg(n=pl.len())
     tagged = rows.join(counts, on=["source", "account", "episode"]).join(
         sprayed, on=["source", "account"], how="left"

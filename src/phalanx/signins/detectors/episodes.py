@@ -47,7 +47,7 @@ def suspicious_windows(
         period=horizon.period,
         group_by=list(by),
         closed="left",
-        start_by="datapoint",
+        start_by="window",
     ).agg(
         accounts=pl.col("account").n_unique(),
         attempts=pl.len(),
@@ -78,11 +78,18 @@ def merge_windows(windows: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def rows_in_episodes(rows: pl.DataFrame, episodes: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
-    """The rows that fall inside each episode, tagged with the episode's number."""
+def rows_in_episodes(
+    rows: pl.DataFrame, episodes: pl.DataFrame, by: Sequence[str], where: pl.Expr | None = None
+) -> pl.DataFrame:
+    """The rows (matching `where`) inside each episode, tagged with the episode's number."""
     if episodes.is_empty():
         return rows.clear().with_columns(pl.lit(0, pl.UInt32).alias(EPISODE))
-    joined = rows.join(episodes, on=list(by), how="inner")
+    keys = list(by)
+    episodes = episodes.with_columns(pl.col(k).cast(rows.schema[k]) for k in keys)
+    # Pre-filter on the first key with is_in: a join over millions of quiet rows costs seconds.
+    wanted_keys = pl.col(keys[0]).is_in(episodes.get_column(keys[0]).unique().implode())
+    wanted = rows.filter(wanted_keys if where is None else wanted_keys & where)
+    joined = wanted.join(episodes, on=keys, how="inner")
     inside = (pl.col("time") >= pl.col("first")) & (pl.col("time") <= pl.col("last"))
     return joined.filter(inside).drop("first", "last")
 
@@ -94,8 +101,39 @@ def episodes_over(
     max_attempts_per_account: float | None = None,
 ) -> pl.DataFrame:
     """Episodes of `by` in which any of the horizons found a suspicious window."""
-    found = [suspicious_windows(rows, by, h, max_attempts_per_account) for h in horizons]
-    found = [w for w in found if not w.is_empty()]
+    found = []
+    for horizon in horizons:
+        candidates = able_to_qualify(rows, by, horizon).sort(*by, "time")
+        windows = suspicious_windows(candidates, by, horizon, max_attempts_per_account)
+        if not windows.is_empty():
+            found.append(windows)
     if not found:
         return pl.DataFrame()
     return merge_windows(pl.concat(found), by)
+
+
+def able_to_qualify(rows: pl.DataFrame, by: Sequence[str], horizon: Horizon) -> pl.DataFrame:
+    """The rows that could be part of a suspicious window; sliding windows see only these.
+
+    Any window of the horizon's length lies within two adjacent fixed buckets of that length,
+    so a key whose two neighbouring buckets together stay under the thresholds cannot reach
+    them: counting per bucket is a cheap hash aggregation, while sliding windows over every
+    quiet source of a large organisation would cost seconds.
+    """
+    keys = [*by, "_bucket"]
+    bucketed = rows.with_columns(_bucket=pl.col("time").dt.truncate(horizon.period))
+    counts = bucketed.group_by(keys).agg(accounts=pl.col("account").n_unique(), attempts=pl.len())
+    step = pl.duration(seconds=horizon.minutes * 60)
+    able = counts
+    for shift in (step, -step):
+        neighbour = counts.with_columns(pl.col("_bucket") + shift)
+        able = able.join(neighbour, on=keys, how="left", suffix=f"_{len(able.columns)}")
+    pair_sums = []
+    for suffix in [c.removeprefix("accounts") for c in able.columns if c.startswith("accounts_")]:
+        both_accounts = pl.col("accounts") + pl.col(f"accounts{suffix}").fill_null(0)
+        both_attempts = pl.col("attempts") + pl.col(f"attempts{suffix}").fill_null(0)
+        pair_sums.append(
+            (both_accounts >= horizon.min_accounts) & (both_attempts >= horizon.min_attempts)
+        )
+    keep = able.filter(pl.any_horizontal(pair_sums)).select(keys)
+    return bucketed.join(keep, on=keys, how="semi").drop("_bucket")

@@ -127,9 +127,8 @@ def attach_compromised(
     """
     if episodes_by_source.is_empty():
         return
-    proven = frame.filter(pl.col("is_proven"))
     stretched = episodes_by_source.with_columns(pl.col("last") + within)
-    hits = rows_in_episodes(proven, stretched, ["source"]).sort("time")
+    hits = rows_in_episodes(frame, stretched, ["source"], where=pl.col("is_proven")).sort("time")
     for row in hits.iter_rows(named=True):
         episode = found.get(row[EPISODE])
         if episode is None or row["account"] in episode.compromised:

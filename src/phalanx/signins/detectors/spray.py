@@ -21,6 +21,7 @@ from phalanx.signins.detectors.evidence import (
     timeline_points,
 )
 from phalanx.signins.detectors.explain import indicators_for, spray_explanation
+from phalanx.signins.detectors.prepare import guesses
 
 KIND = "signins.password_spray"
 TECHNIQUE = "T1110.003"
@@ -31,12 +32,14 @@ RESOLVE_GRACE = timedelta(hours=1)
 
 
 def detect(frame: pl.DataFrame, settings: SigninSettings) -> list[Finding]:
-    guesses = frame.filter(pl.col("is_guess"))
+    attempts = guesses(frame)
     horizons = [Horizon(w.minutes, min_accounts=w.min_accounts) for w in settings.spray.windows]
-    episodes = episodes_over(guesses, ["source"], horizons, settings.spray.max_attempts_per_account)
+    episodes = episodes_over(
+        attempts, ["source"], horizons, settings.spray.max_attempts_per_account
+    )
     if episodes.is_empty():
         return []
-    found = summarise(rows_in_episodes(guesses, episodes, ["source"]))
+    found = summarise(rows_in_episodes(attempts, episodes, ["source"]))
     _drop_shared_egress(frame, episodes, found)
     within = timedelta(hours=settings.success.within_hours)
     attach_compromised(frame, episodes, found, within, only_targeted=False)
@@ -46,10 +49,9 @@ def detect(frame: pl.DataFrame, settings: SigninSettings) -> list[Finding]:
 def _drop_shared_egress(
     frame: pl.DataFrame, episodes: pl.DataFrame, found: dict[int, Episode]
 ) -> None:
-    successes = frame.filter(pl.col("is_success"))
     grace = episodes.with_columns(pl.col("last") + RESOLVE_GRACE)
     resolved = (
-        rows_in_episodes(successes, grace, ["source"])
+        rows_in_episodes(frame, grace, ["source"], where=pl.col("is_success"))
         .group_by("episode")
         .agg(pl.col("account").unique())
     )

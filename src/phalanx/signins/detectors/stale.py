@@ -17,6 +17,7 @@ from phalanx.core.finding import Finding, Severity
 from phalanx.signins.detectors.episodes import rows_in_episodes
 from phalanx.signins.detectors.evidence import summarise, timeline_points
 from phalanx.signins.detectors.explain import stale_explanation
+from phalanx.signins.detectors.prepare import guesses
 
 KIND = "signins.stale_credentials"
 MIN_SPAN = timedelta(hours=1)  # a burst is guessing; a steady drip all day is a stored password
@@ -33,27 +34,25 @@ def is_internal(source: str, kind: str) -> bool:
 
 def stale_pairs(frame: pl.DataFrame, settings: SigninSettings) -> pl.DataFrame:
     """(source, account, first, last, episode) of every stale-credential pair."""
-    guesses = frame.filter(pl.col("is_guess"))
-    if guesses.is_empty():
+    attempts = guesses(frame)
+    if attempts.is_empty():
         return pl.DataFrame()
     pairs = (
-        guesses.group_by("source", "source_kind", "account")
+        attempts.group_by("source", "source_kind", "account")
         .agg(failures=pl.len(), first=pl.col("time").min(), last=pl.col("time").max())
         .with_columns(accounts_from_source=pl.col("account").n_unique().over("source"))
     )
+    candidates = pairs.filter(
+        (pl.col("accounts_from_source") == 1)
+        & (pl.col("failures") >= settings.stale_credentials.min_failures)
+        & ((pl.col("last") - pl.col("first")) >= MIN_SPAN)
+    ).with_columns(pl.col("source", "account").cast(pl.String))
     internal = [
-        (s, k)
-        for s, k in pairs.select("source", "source_kind").unique().iter_rows()
-        if is_internal(s, k)
+        is_internal(source, kind)
+        for source, kind in candidates.select("source", "source_kind").iter_rows()
     ]
-    internal_sources = [s for s, _ in internal]
     return (
-        pairs.filter(
-            pl.col("source").is_in(internal_sources)
-            & (pl.col("accounts_from_source") == 1)
-            & (pl.col("failures") >= settings.stale_credentials.min_failures)
-            & ((pl.col("last") - pl.col("first")) >= MIN_SPAN)
-        )
+        candidates.filter(pl.Series(internal, dtype=pl.Boolean))
         .select("source", "account", "first", "last")
         .with_row_index("episode")
     )
@@ -62,7 +61,7 @@ def stale_pairs(frame: pl.DataFrame, settings: SigninSettings) -> pl.DataFrame:
 def detect(frame: pl.DataFrame, settings: SigninSettings, pairs: pl.DataFrame) -> list[Finding]:
     if pairs.is_empty():
         return []
-    rows = rows_in_episodes(frame.filter(pl.col("is_guess")), pairs, ["source", "account"])
+    rows = rows_in_episodes(guesses(frame), pairs, ["source", "account"])
     return [
         Finding(
             kind=KIND,

@@ -1,0 +1,94 @@
+"""Detection speed and peak memory over normalised sign-ins (issue 2 §7).
+
+    .venv/bin/python bench/detect_throughput.py            # 1M and 10M sign-ins
+    .venv/bin/python bench/detect_throughput.py --rows 1000000
+
+Each size runs in a fresh process so its peak RSS is its own. The table is generated straight
+into the sign-in schema (an organisation's benign traffic plus a few sprays and brute forces),
+so the figure is the detectors' own cost: reading logs is measured by the reader benches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow as pa
+
+from phalanx.config.signins import SigninSettings
+from phalanx.signins.detect import detect_all
+from phalanx.signins.schema import SIGNIN_SCHEMA
+
+START_US = 1_700_000_000_000_000
+DAY_US = 86_400_000_000
+
+
+def synthetic(rows: int, seed: int = 1) -> pa.Table:
+    """`rows` sign-ins over 30 days: 20k users from 5k sources, 8% failures, 0.5% attacks."""
+    rng = np.random.default_rng(seed)
+    users = rng.integers(0, 20_000, rows)
+    sources = users // 4 + rng.integers(0, 2, rows)  # each user from one or two places
+    failed = rng.random(rows) < 0.08
+    attack = rng.random(rows) < 0.005
+    sources = np.where(attack, 900_000 + rng.integers(0, 40, rows), sources)  # 40 attackers
+    failed |= attack
+    times = START_US + np.sort(rng.integers(0, 30 * DAY_US, rows))
+    account = pa.array(np.char.add("user", users.astype(str)))
+    source = pa.array(np.char.add("10.", sources.astype(str)))
+    outcome = pa.array(np.where(failed, "failure", "success"))
+    reason = pa.array(np.where(failed, "bad_password", ""))
+    none = pa.nulls(rows, pa.string())
+    columns = {
+        "time": pa.array(times, pa.timestamp("us", tz="UTC")),
+        "account": account,
+        "account_raw": account,
+        "domain": pa.array([""] * rows),
+        "is_machine": pa.array(np.zeros(rows, dtype=bool)),
+        "source": source,
+        "source_kind": pa.array(["ip"] * rows),
+        "target": none,
+        "outcome": outcome,
+        "failure_reason": reason,
+        "code": none,
+        "protocol": none,
+        "client": none,
+        "auth_requirement": none,
+        "log_source": pa.array(["bench"] * rows),
+        "origin": pa.array(["bench"] * rows),
+        "record": pa.array(np.arange(rows, dtype=np.int64)),
+    }
+    return pa.table([columns[name] for name in SIGNIN_SCHEMA.names], schema=SIGNIN_SCHEMA)
+
+
+def measure(rows: int) -> None:
+    table = synthetic(rows)
+    started = time.perf_counter()
+    findings = detect_all(table, SigninSettings())
+    elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{rows:>11,} sign-ins  {elapsed:6.2f} s  {rows / elapsed:>12,.0f} sign-ins/s  "
+        f"peak RSS {peak_mb:,.0f} MB  ({len(findings)} findings)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows", type=int, action="append", help="table size (repeatable); default 1M and 10M"
+    )
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        measure(args.rows[0])
+        return
+    for rows in args.rows or [1_000_000, 10_000_000]:
+        subprocess.run([sys.executable, __file__, "--one", "--rows", str(rows)], check=True)
+
+
+if __name__ == "__main__":
+    main()
