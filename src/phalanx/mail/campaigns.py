@@ -36,6 +36,7 @@ and feeds it each analysed report.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -106,6 +107,13 @@ WELL_KNOWN_DOMAINS = _names(
     protonmail.com mail.ru yandex.ru yandex.com gmx.com gmx.de gmx.net web.de zoho.com qq.com
     163.com 126.com"""
 )
+# Free-mail providers: the domain says nothing, but one address there is one attacker's account
+# (brand addresses, by contrast, are spoofed by everybody and link nothing).
+FREEMAIL_DOMAINS = _names(
+    """gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com aol.com
+    icloud.com me.com proton.me protonmail.com mail.ru yandex.ru yandex.com gmx.com gmx.de
+    gmx.net web.de zoho.com qq.com 163.com 126.com"""
+)
 # Services where anyone publishes content: the host proves nothing, the exact URL still does.
 SHARED_SERVICE_HOSTS = _names(
     """docs.google.com drive.google.com sites.google.com forms.gle storage.googleapis.com
@@ -115,8 +123,6 @@ SHARED_SERVICE_HOSTS = _names(
     docusign.net"""
 )
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_URLISH = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 
 
@@ -183,6 +189,8 @@ def host_of(url: str) -> str | None:
 
 
 def is_ip(host: str) -> bool:
+    if ":" not in host and not host[-1:].isdigit():
+        return False  # the common case, without the cost of a ValueError
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -190,6 +198,7 @@ def is_ip(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str | None:
     """The part of a host name someone registered: a.b.evil.co.uk -> evil.co.uk.
 
@@ -253,6 +262,8 @@ class _Policy:
             return None
         if under_any(host, self.organisation):
             return "the organisation's own domain"
+        if kind == "sender" and under_any(host, FREEMAIL_DOMAINS):
+            return None
         shared_service = under_any(host, SHARED_SERVICE_HOSTS)
         if shared_service and kind in ("host", "domain"):
             return "a shared service where anyone publishes"
@@ -320,26 +331,71 @@ def _address(text: str) -> str | None:
     return match.group(0).lower() if match else None
 
 
+_INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "0.0.0.0/8",
+        "fc00::/7",
+    )
+)
+
+
+@functools.lru_cache(maxsize=65536)
 def _is_public_ip(text: str) -> bool:
+    """Internet-routable enough to be someone's sending server (documentation ranges count,
+    so tests can use them); internal relay hops and loopback do not."""
     try:
-        return ipaddress.ip_address(text.strip("[]")).is_global
+        ip = ipaddress.ip_address(text.strip("[]"))
     except ValueError:
         return False
+    if ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
+        return False
+    return not any(ip.version == net.version and ip in net for net in _INTERNAL_NETWORKS)
 
 
-def shingles(text: str, settings: CampaignSettings) -> list[bytes]:
-    """Word shingles of the normalised text: links, addresses and numbers become tokens, so
-    a template sent with a different link or reference number still matches itself."""
-    text = _URLISH.sub(" link ", text[: settings.max_text_chars].lower())
-    words = _WORD.findall(_DIGITS.sub("0", text))
+def shingles(
+    text: str, settings: CampaignSettings, vocabulary: dict[str, int] | None = None
+) -> list[int]:
+    """Hashes of the word shingles of the normalised text, unique and sorted.
+
+    Links, addresses and numbers become tokens first, so a template sent with another link or
+    reference number still matches itself. Words are hashed once (CRC-32, remembered in
+    `vocabulary`) and a shingle's hash is a polynomial of its words' hashes.
+    """
+    known = {} if vocabulary is None else vocabulary
+    words = _words(text[: settings.max_text_chars])
+    hashed = [known.get(word) or _word_hash(word, known) for word in words]
     k = settings.shingle_words
-    return list(
-        dict.fromkeys(" ".join(words[i : i + k]).encode() for i in range(len(words) - k + 1))
-    )
+    count = len(hashed) - k + 1
+    if count <= 0:
+        return []
+    grams = hashed[:count]
+    for offset in range(1, k):
+        grams = [
+            g * 1_000_003 + h for g, h in zip(grams, hashed[offset : offset + count], strict=True)
+        ]
+    return sorted({g & 0xFFFFFFFF for g in grams})
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
+def _words(text: str) -> list[str]:
+    tokens = text.lower().split()
+    if "://" in text or "@" in text or "www." in text:
+        tokens = ["link" if "://" in t or "@" in t or t.startswith("www.") else t for t in tokens]
+    return [word for word in (t.strip(_PUNCTUATION) for t in tokens) if word]
+
+
+def _word_hash(word: str, known: dict[str, int]) -> int:
+    # Numbers (reference, amount, date) are one token whatever their digits.
+    plain = word if word.isalpha() else _DIGITS.sub("0", word)
+    found = known[word] = zlib.crc32(plain.encode())
+    return found
+
+
+_PUNCTUATION = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum()) + "“”’‘…–—«»"
 
 
 # --- the index -----------------------------------------------------------------------------
@@ -378,6 +434,7 @@ class _UnionFind:
 @dataclass(frozen=True, slots=True)
 class _Grouping:
     root: list[int]  # per slot: the first report of its group
+    members: dict[int, list[int]]  # root -> slots of its group, in the order they were added
     linking: frozenset[Feature]  # evidence that was allowed to link
     ignored: tuple[IgnoredEvidence, ...]
 
@@ -402,10 +459,11 @@ class CampaignIndex:
         self._lsh = MinHashLSH(
             threshold=self.settings.text_threshold, num_perm=self.settings.num_perm
         )
-        template = MinHash(num_perm=self.settings.num_perm, hashfunc=_crc32)
+        template = MinHash(num_perm=self.settings.num_perm, hashfunc=int)
         self._permutations, self._scheme = template.permutations, template.scheme
         self._sketches: dict[int, MinHash] = {}
         self._exact_text: dict[bytes, int] = {}
+        self._vocabulary: dict[str, int] = {}
         self._text_rep: dict[int, list[int]] = {}
         self._grouping: _Grouping | None = None
 
@@ -439,17 +497,19 @@ class CampaignIndex:
             self._text_rep.pop(slot, None)
 
     def _index_text(self, slot: int, text: str) -> None:
-        grams = shingles(text, self.settings)
+        if len(self._vocabulary) > 500_000:
+            self._vocabulary.clear()  # bounds memory; the hashes are the same when re-learnt
+        grams = shingles(text, self.settings, self._vocabulary)
         if len(grams) < self.settings.min_shingles:
             return
-        exact = hashlib.blake2b(b"\n".join(grams), digest_size=16).digest()
+        exact = hashlib.blake2b(repr(grams).encode(), digest_size=16).digest()
         if exact in self._exact_text:
             self._text_rep[slot] = [self._exact_text[exact]]
             return
         self._exact_text[exact] = slot
         sketch = MinHash(
             self.settings.num_perm,
-            hashfunc=_crc32,
+            hashfunc=int,  # the shingles arrive hashed
             permutations=self._permutations,
             scheme=self._scheme,
         )
@@ -474,12 +534,9 @@ class CampaignIndex:
     def campaigns(self, min_reports: int = 2) -> list[Campaign]:
         """Campaigns of at least min_reports reports, biggest first, then oldest first."""
         grouping = self._group()
-        members: dict[int, list[int]] = defaultdict(list)
-        for slot, root in enumerate(grouping.root):
-            members[root].append(slot)
         found = [
             self._campaign(root, slots, grouping)
-            for root, slots in members.items()
+            for root, slots in grouping.members.items()
             if len(slots) >= min_reports
         ]
         return sorted(found, key=lambda c: (-c.size, self._slot[c.id]))
@@ -491,8 +548,7 @@ class CampaignIndex:
             return None
         grouping = self._group()
         root = grouping.root[slot]
-        alone = sum(1 for r in grouping.root if r == root) < 2
-        return None if alone else self._ids[root]
+        return self._ids[root] if len(grouping.members[root]) >= 2 else None
 
     def explain(self, report_id: str) -> list[str]:
         """Why report_id is in its campaign: 'shares host x with 41 reports', one line each."""
@@ -501,7 +557,7 @@ class CampaignIndex:
             return []
         grouping = self._group()
         root = grouping.root[slot]
-        others = [s for s, r in enumerate(grouping.root) if r == root and s != slot]
+        others = [s for s in grouping.members[root] if s != slot]
         counts = self._evidence_counts(others, grouping)
         lines: list[str] = []
         shown: list[SharedEvidence] = []
@@ -559,8 +615,11 @@ class _GroupingRun:
         self._link_text()
         self._link_unless_hub(candidates)
         root = [self.uf.find(slot) for slot in range(len(self.index._ids))]
+        members: dict[int, list[int]] = defaultdict(list)
+        for slot, first in enumerate(root):
+            members[first].append(slot)
         ignored = sorted(self.ignored, key=lambda e: (-e.count, e.kind, e.value))
-        return _Grouping(root, frozenset(self.linking), tuple(ignored))
+        return _Grouping(root, dict(members), frozenset(self.linking), tuple(ignored))
 
     def _link_plain_evidence(self) -> list[Feature]:
         """Links by every allowed piece of evidence too rare to be a hub; returns the rest."""
