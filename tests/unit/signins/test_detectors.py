@@ -212,3 +212,10 @@ def test_bucket_prefilter_never_changes_what_is_found(
     finally:
         episodes.able_to_qualify = original
     assert with_prefilter == without
+
+
+def test_explicit_credential_attempts_make_a_spray_but_never_a_brute_force() -> None:
+    log = Log()
+    for n in range(14):  # 4648: a logon was tried, the log does not say it failed
+        log.add(n, "smisenar", "desktop-1", Outcome.ATTEMPT, FailureReason.NONE, SourceKind.HOST)
+    assert detect_all(log.table(), DEFAULTS) == []

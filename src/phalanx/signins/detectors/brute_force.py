@@ -22,6 +22,7 @@ from phalanx.signins.detectors.evidence import (
 )
 from phalanx.signins.detectors.explain import brute_force_explanation, indicators_for
 from phalanx.signins.detectors.prepare import guesses
+from phalanx.signins.schema import Outcome
 
 KIND = "signins.brute_force"
 TECHNIQUE = "T1110.001"
@@ -30,7 +31,10 @@ TECHNIQUE = "T1110.001"
 def detect(
     frame: pl.DataFrame, settings: SigninSettings, sprays: list[Finding], stale: pl.DataFrame
 ) -> list[Finding]:
-    attempts = _without(guesses(frame), stale)
+    # Only attempts known to have failed: a 4648 (explicit credentials) says a logon was tried,
+    # not that it failed, and Windows writes several per try.
+    failed = guesses(frame).filter(pl.col("outcome") == Outcome.FAILURE.value)
+    attempts = _without(failed, stale)
     params = settings.brute_force
     horizon = Horizon(params.window_minutes, min_accounts=1, min_attempts=params.min_failures)
     pairs = episodes_over(attempts, ["source", "account"], [horizon])

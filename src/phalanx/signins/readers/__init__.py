@@ -102,11 +102,18 @@ def _zip_members(path: Path, problems: list[InputStats]) -> Iterator[InputFile]:
         problems.append(stats)
         return
     for member in members:
+        if _is_macos_metadata(member.filename):
+            continue  # Finder's AppleDouble copies (__MACOSX/._name): archive metadata, no log
+
         yield InputFile(
             f"{path}!{member.filename}",
             lambda member=member: _open_member(path, member),  # type: ignore[misc]
             size=member.file_size,
         )
+
+
+def _is_macos_metadata(name: str) -> bool:
+    return name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1].startswith("._")
 
 
 def _open_member(path: Path, member: zipfile.ZipInfo) -> BinaryIO:
