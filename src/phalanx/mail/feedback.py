@@ -168,6 +168,8 @@ def takedown_reply(reporter: str, case: TakedownCase, settings: FeedbackSettings
     """Tells a reporter that the site behind what they reported has been taken down."""
     down_at = next((e.at for e in reversed(case.timeline) if e.status is Status.DOWN), None)
     when = down_at.strftime("%d %B %Y at %H:%M UTC") if down_at else "recently"
+    reported = any(e.status is Status.REPORTED for e in case.timeline)
+    how = "It was reported to its host and was" if reported else "It was"
     others = case.report_count - 1
     helped = (
         f"You and {others} other colleague{'s' if others != 1 else ''} reported it."
@@ -179,7 +181,7 @@ def takedown_reply(reporter: str, case: TakedownCase, settings: FeedbackSettings
         "",
         f"  {defang_text(case.key)}",
         "",
-        f"It was reported to its host and was found offline on {when}. {helped}",
+        f"{how} found offline on {when}. {helped}",
         "Reports like yours are how these sites get removed. Thank you.",
         "",
         "-- ",

@@ -296,7 +296,7 @@ class Site(BaseHTTPRequestHandler):
 def site() -> Iterator[str]:
     Site.pages, Site.hits, Site.delay = {}, [], 0.0
     server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
