@@ -26,7 +26,7 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "september", "october", "november", "december")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SECTOR_WORDS = (
-    "covid", "covid19", "corona", "coronavirus", "vaccine", "vaccination", "pandemic",
+    "covid", "covid19", "covid-19", "corona", "coronavirus", "vaccine", "vaccination", "pandemic",
     "lockdown", "nhs", "hospital", "health", "healthcare", "clinic", "clinical", "medical",
     "medicine", "nurse", "nursing", "doctor", "patient", "surgery", "ward", "pharmacy",
     "university", "college", "campus", "student", "faculty", "research", "science", "lab",

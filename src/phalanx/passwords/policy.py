@@ -26,6 +26,13 @@ from phalanx.passwords.normalise import core_span, fold, is_year, unleet
 from phalanx.passwords.strength import guesses_log10
 
 MIN_PARTS = 3  # three random words
+# One "part" is the information in one random word of the EFF large list (log2 7776 bits).
+# A letter, digit or symbol that belongs to no banned word counts what a random one of its
+# kind is worth, so a random 12-character string still passes and "Greil" adds under two.
+WORD_BITS = math.log2(7776)
+_CHAR_PARTS = {"letter": math.log2(26) / WORD_BITS, "digit": math.log2(10) / WORD_BITS,
+               "symbol": math.log2(33) / WORD_BITS, "separator": math.log2(4) / WORD_BITS}
+_SEPARATORS = frozenset("-_. ")
 _FUZZY_MIN = 5  # one edit from a 3-letter word is any 4-letter string: too loose to ban
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
@@ -121,7 +128,7 @@ def _check_words(folded: str, policy: Policy, names: set[str], found: _Findings)
     best = math.inf
     for form in unleet(core):
         _check_base_word(form, policy.deny, found)
-        parts, terms = split_parts(form, policy.deny, names)
+        parts, terms = split_parts(form, policy.deny, names, core)
         if parts < best:
             best, best_terms = parts, terms
     if best < policy.min_parts and best_terms:
@@ -146,12 +153,16 @@ def _check_base_word(form: str, deny: DenyList, found: _Findings) -> None:
                       f"password ({deny.source_of(near)}).")
 
 
-def split_parts(text: str, deny: DenyList, names: set[str]) -> tuple[float, list[str]]:
+def split_parts(text: str, deny: DenyList, names: set[str],
+                original: str = "") -> tuple[float, list[str]]:
     """Fewest guessable parts `text` splits into, and the banned words used.
 
-    A banned word, an interior digit or symbol, and a letter not inside any banned word count
-    one part each; a year counts none, since sprayers append the current one.
+    A banned word counts one part; a character outside any banned word counts what a random
+    character of its kind is worth (see _CHAR_PARTS); a year counts none, since sprayers
+    append the current one. `original` is `text` before look-alikes were undone: "19" in
+    "covid-19" is digits there, and is costed (and read as a year) as written.
     """
+    original = original or text
     n = len(text)
     cost = [math.inf] * (n + 1)
     back: list[tuple[int, str]] = [(0, "")] * (n + 1)
@@ -160,8 +171,8 @@ def split_parts(text: str, deny: DenyList, names: set[str]) -> tuple[float, list
     for i in range(n):
         if cost[i] == math.inf:
             continue
-        _relax(cost, back, i, i + 1, cost[i] + 1, "")
-        if is_year(text[i:i + 4]):
+        _relax(cost, back, i, i + 1, cost[i] + _char_parts(original[i]), "")
+        if is_year(original[i:i + 4]):
             _relax(cost, back, i, i + 4, cost[i], "")
         for j in range(i + 3, min(n, i + longest) + 1):
             piece = text[i:j]
@@ -175,6 +186,14 @@ def split_parts(text: str, deny: DenyList, names: set[str]) -> tuple[float, list
             terms.append(term)
         j = i
     return cost[n], terms[::-1]
+
+
+def _char_parts(char: str) -> float:
+    if char.isalpha():
+        return _CHAR_PARTS["letter"]
+    if char in _SEPARATORS:  # one of the four people put between words
+        return _CHAR_PARTS["separator"]
+    return _CHAR_PARTS["digit" if char.isdigit() else "symbol"]
 
 
 def _relax(cost: list[float], back: list[tuple[int, str]], i: int, j: int, value: float,
