@@ -30,6 +30,7 @@ _EVENT_ID = re.compile(r'"EventID":(?:\{"#attributes":\{[^{}]*\},"#text":)?(\d+)
 # A chunk the parser cannot read makes it raise once and move on; this many failures in a row
 # means it is not making progress through the file any more.
 _MAX_ERRORS_IN_A_ROW = 10_000
+_MAX_RECORD_NUMBER = 2**63  # the record column is int64; a damaged header can say more
 
 
 def sniff(head: bytes, name: str) -> bool:
@@ -75,7 +76,9 @@ def _records(parser: PyEvtxParser, stats: InputStats) -> Iterator[dict[str, Any]
 
 def _add_record(record: dict[str, Any], batches: SignInBatches, stats: InputStats) -> None:
     raw = record.get("data", "")
-    number = record.get("event_record_id", stats.records)
+    number = record.get("event_record_id")
+    if type(number) is not int or not 0 <= number < _MAX_RECORD_NUMBER:  # damaged header
+        number = stats.records
     found = _EVENT_ID.search(raw)
     if found is None:
         stats.skip("no_event_id", number)

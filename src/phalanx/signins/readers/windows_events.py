@@ -13,13 +13,13 @@ lower-case hex, in the `code` column.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
 
-from phalanx.signins.records import EARLIEST_VALID, SignInBatches, pick_source, to_utc
+from phalanx.signins.records import EARLIEST_VALID, SignInBatches, pick_source
 from phalanx.signins.schema import FailureReason, Outcome
 
 Fields = Mapping[str, Any]
@@ -44,10 +44,14 @@ LOGON_EVENT_IDS = frozenset(
 )
 
 _NO_STATUS = "0x0"
-# STATUS_LOGON_FAILURE says only "unknown user name or bad password"; the sub-status says which.
-_GENERIC_LOGON_FAILURE = "0xc000006d"
+# STATUS_LOGON_FAILURE says only "unknown user name or bad password", STATUS_ACCOUNT_RESTRICTION
+# only "some restriction"; the sub-status, when there is one, says which.
+_LOGON_FAILURE = "0xc000006d"
+_ACCOUNT_RESTRICTION = "0xc000006e"
+_GENERIC_STATUSES = frozenset({_LOGON_FAILURE, _ACCOUNT_RESTRICTION})
 _NTSTATUS: dict[str, FailureReason] = {
-    _GENERIC_LOGON_FAILURE: FailureReason.BAD_PASSWORD,  # when no sub-status narrows it down
+    _LOGON_FAILURE: FailureReason.BAD_PASSWORD,
+    _ACCOUNT_RESTRICTION: FailureReason.RESTRICTED,  # e.g. RDP denied, blank password
     "0xc000006a": FailureReason.BAD_PASSWORD,
     "0xc0000064": FailureReason.UNKNOWN_ACCOUNT,
     "0xc0000072": FailureReason.DISABLED,
@@ -55,7 +59,6 @@ _NTSTATUS: dict[str, FailureReason] = {
     "0xc0000234": FailureReason.LOCKED_OUT,
     "0xc0000071": FailureReason.EXPIRED_PASSWORD,
     "0xc0000224": FailureReason.EXPIRED_PASSWORD,  # password must change
-    "0xc000006e": FailureReason.RESTRICTED,  # account restriction (RDP denied, blank password)
     "0xc000006f": FailureReason.RESTRICTED,  # outside logon hours
     "0xc0000070": FailureReason.RESTRICTED,  # workstation not allowed
     "0xc000010b": FailureReason.RESTRICTED,  # logon type not valid for this logon (UAC prompt)
@@ -76,16 +79,18 @@ _THIS_COMPUTER = frozenset({"", "-", "localhost", "127.0.0.1", "::1"})
 def text(fields: Fields, key: str) -> str:
     """A field as text: .evtx gives numbers as numbers, JSON exports as strings; others are ""."""
     value = fields.get(key)
-    if isinstance(value, str):
+    # type() rather than isinstance(): this runs for every field of every logon event, and a
+    # bool is not an int here.
+    if type(value) is str:
         return value.strip()
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:
         return str(value)
     return ""
 
 
 def event_id_of(value: object) -> int | None:
     """4625 from 4625 or "4625"; None for anything that is not an event ID."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
@@ -98,20 +103,15 @@ def parse_time(value: object) -> datetime | None:
     None when the value is missing, unreadable or before 1980: FILETIME 0 (1601-01-01) is what
     Windows writes when it has no time, and a window computed with it would span centuries.
     """
-    if isinstance(value, Mapping):
-        value = value.get("SystemTime", value.get("#attributes"))
-        if isinstance(value, Mapping):
-            value = value.get("SystemTime")
-    if not isinstance(value, str):
+    if isinstance(value, dict):
+        value = value.get("#attributes", value)
+        value = value.get("SystemTime") if isinstance(value, dict) else None
+    if type(value) is not str:
         return None
-    return _iso_time(value.strip().removesuffix(" UTC"))
-
-
-@lru_cache(maxsize=4096)
-def _iso_time(text: str) -> datetime | None:
     try:
-        moment = to_utc(datetime.fromisoformat(text))
-    except ValueError:
+        moment = datetime.fromisoformat(value.strip().removesuffix(" UTC"))
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # unreadable, or pushed past year 9999 by its offset
         return None
     return moment if moment >= EARLIEST_VALID else None
 
@@ -192,7 +192,7 @@ def _successful_logon(fields: Fields, computer: str) -> dict[str, Any]:
 def _failed_logon(fields: Fields, computer: str) -> dict[str, Any]:
     status = status_code(text(fields, "Status"))
     sub_status = status_code(text(fields, "SubStatus"))
-    narrows = status == _GENERIC_LOGON_FAILURE and sub_status not in ("", _NO_STATUS)
+    narrows = status in _GENERIC_STATUSES and sub_status not in ("", _NO_STATUS)
     code = sub_status if narrows else status
     # Status 0x0 on a failed logon: refused by policy (logon right), the password was not tried.
     reason = FailureReason.RESTRICTED if code == _NO_STATUS else ntstatus_reason(code)
