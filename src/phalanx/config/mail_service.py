@@ -27,12 +27,16 @@ class CampaignSettings:
     hub_min_reports: int = 10
     hub_min_campaigns: int = 3
     # Once the index holds share_min_reports reports, evidence found in more than max_share of
-    # all of them is ubiquitous and links nothing.
-    max_share: float = 0.05
+    # all of them is ubiquitous and links nothing (a blunt safety net under the hub rule: a
+    # single campaign bigger than this share then holds together by its other evidence).
+    max_share: float = 0.2
     share_min_reports: int = 200
     # Extra domains (and their subdomains) that must never link reports, beside the built-in
     # list of well-known legitimate domains and the organisation's own domains.
     ignore_domains: tuple[str, ...] = ()
+    # The organisation's own mail gateways and relays (CIDRs): they appear in every report's
+    # Received chain and must not link reports as a "sending IP".
+    ignore_networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from urllib.parse import urlsplit, urlunsplit
 from datasketch import MinHash, MinHashLSH
 
 from phalanx.config.mail_service import CampaignSettings
+from phalanx.core.errors import ConfigError
 
 Feature = tuple[str, str]  # (kind, value)
 
@@ -254,9 +255,12 @@ class _Policy:
     def __init__(self, settings: CampaignSettings, organisation_domains: Iterable[str]) -> None:
         self.organisation = frozenset(d.lower().strip(".") for d in organisation_domains if d)
         self.ignored = WELL_KNOWN_DOMAINS | frozenset(d.lower() for d in settings.ignore_domains)
+        self.own_networks = tuple(_network(n) for n in settings.ignore_networks)
 
     def why_not(self, kind: str, value: str) -> str | None:
         """The reason this evidence never links, or None when it may."""
+        if kind == "sending_ip":
+            return "the organisation's own mail servers" if self._own_ip(value) else None
         host = _host_in(kind, value)
         if host is None:
             return None
@@ -270,6 +274,17 @@ class _Policy:
         if under_any(host, self.ignored) and not (shared_service and kind == "url"):
             return "a well-known legitimate domain"
         return None
+
+    def _own_ip(self, value: str) -> bool:
+        ip = ipaddress.ip_address(value.strip("[]"))
+        return any(ip.version == net.version and ip in net for net in self.own_networks)
+
+
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ConfigError(f"campaigns ignore_networks: {text!r} is not an IP network") from None
 
 
 def _host_in(kind: str, value: str) -> str | None:
@@ -310,7 +325,8 @@ def report_features(analysis: Mapping[str, Any]) -> set[Feature]:
 
 def _sender_features(analysis: Mapping[str, Any], ind: Mapping[str, Any]) -> set[Feature]:
     found: set[Feature] = set()
-    for ip in _strings(ind.get("ips")) + _strings(ind.get("sending_ip")):
+    # The analysis may name the sending server; otherwise every public IP it found counts.
+    for ip in _strings(ind.get("sending_ip")) or _strings(ind.get("ips")):
         if _is_public_ip(ip):
             found.add(("sending_ip", ip))
     senders = _strings(ind.get("sender")) + _strings(analysis.get("sender"))
@@ -706,6 +722,6 @@ def _restates(item: SharedEvidence, shown: list[SharedEvidence]) -> bool:
     return any(
         s.count == item.count
         and s.kind in ("host", "url", "sender")
-        and (_host_in(s.kind, s.value) or "").endswith(item.value)
+        and under_any(_host_in(s.kind, s.value) or "", frozenset({item.value}))
         for s in shown
     )

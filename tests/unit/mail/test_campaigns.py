@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phalanx.config.mail_service import CampaignSettings
+from phalanx.core.errors import ConfigError
 from phalanx.mail.campaigns import CampaignIndex, registrable_domain
 
 LURE = (
@@ -188,6 +189,18 @@ def test_attachment_hash_sending_ip_and_sender_address_link() -> None:
     }
 
 
+def test_the_organisations_own_mail_servers_link_nothing() -> None:
+    index = CampaignIndex(CampaignSettings(ignore_networks=("192.0.2.0/28",)))
+    index.add("a", analysis(ips=["192.0.2.5", "198.51.100.1"]))
+    index.add("b", analysis(ips=["192.0.2.5", "198.51.100.2"]))
+
+    assert index.campaigns() == []
+    [own] = index.ignored()
+    assert (own.value, own.reason) == ("192.0.2.5", "the organisation's own mail servers")
+    with pytest.raises(ConfigError, match=r"'192\.0\.2\.0/33' is not an IP network"):
+        CampaignIndex(CampaignSettings(ignore_networks=("192.0.2.0/33",)))
+
+
 def test_evidence_in_too_many_reports_is_ignored_once_the_index_is_large() -> None:
     config = CampaignSettings(share_min_reports=20, max_share=0.5)
     index = CampaignIndex(config)
@@ -258,7 +271,7 @@ junk = st.recursive(
         max_size=8,
     )
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_malformed_analyses_never_crash_and_each_report_is_in_one_campaign(
     analyses: list[dict[str, Any]],
 ) -> None:
