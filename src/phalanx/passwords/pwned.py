@@ -69,8 +69,9 @@ def parse_lines(chunk: bytes, kind: str, prefix: str = "", where: str = "",
     colon = starts + hex_len
     _require(buf[colon] == ord(":"), line_numbers, where,
              f"not HASH:COUNT with a {HEX_LEN[kind]}-hex-digit {kind} hash")
-    nibbles = _NIBBLE[buf[starts[:, None] + np.arange(24 - len(prefix))]]
+    nibbles = _NIBBLE[buf[starts[:, None] + np.arange(hex_len)]]
     _require((nibbles != 255).all(axis=1), line_numbers, where, "not hexadecimal")
+    nibbles = nibbles[:, : 24 - len(prefix)]  # the store keeps the first 12 bytes
     if prefix:
         head = np.array([int(c, 16) for c in prefix], dtype=np.uint8)
         nibbles = np.hstack([np.broadcast_to(head, (len(nibbles), len(prefix))), nibbles])

@@ -13,11 +13,16 @@ from phalanx.core.errors import InputError
 from phalanx.passwords.dumps.colon import _hash
 from phalanx.passwords.dumps.records import AccountHash
 
-_FIELD = re.compile(r"^\s*(SamAccountName|NTHash|LMHash|Enabled|Sid)\s*:\s*(.*?)\s*$")
+_FIELD = re.compile(
+    r"^\s*(DistinguishedName|SamAccountName|NTHash|LMHash|Enabled|Sid)\s*:\s*(.*?)\s*$")
+
+
+_ACCOUNT_LINE = re.compile(r"^\s*SamAccountName\s*:[^:]*$", re.MULTILINE)
+_HASH_LINE = re.compile(r"^\s*NTHash\s*:", re.MULTILINE)
 
 
 def looks_like(head: str) -> bool:
-    return "SamAccountName:" in head.replace(" :", ":")
+    return bool(_ACCOUNT_LINE.search(head) and _HASH_LINE.search(head))
 
 
 def read(lines: Iterable[tuple[int, str]], where: str) -> Iterator[AccountHash]:
@@ -27,7 +32,7 @@ def read(lines: Iterable[tuple[int, str]], where: str) -> Iterator[AccountHash]:
         if not match:
             continue
         key, value = match.groups()
-        if key == "SamAccountName" and block:
+        if "SamAccountName" in block and key in ("DistinguishedName", "SamAccountName"):
             yield _account(block, where)
             block = {}
         if key in block and key in ("NTHash", "LMHash"):
