@@ -391,10 +391,10 @@ def shingles(
         return []
     grams = hashed[:count]
     for offset in range(1, k):
-        grams = [
-            g * 1_000_003 + h for g, h in zip(grams, hashed[offset : offset + count], strict=True)
-        ]
-    return sorted({g & 0xFFFFFFFF for g in grams})
+        following = hashed[offset : offset + count]
+        # Masked at each step: small ints stay fast, big ones would not.
+        grams = [(g * 1_000_003 + h) & 0xFFFFFFFF for g, h in zip(grams, following, strict=True)]
+    return sorted(set(grams))
 
 
 def _words(text: str) -> list[str]:
