@@ -44,6 +44,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -343,8 +344,14 @@ def _sender_features(analysis: Mapping[str, Any], ind: Mapping[str, Any]) -> set
 
 
 def _address(text: str) -> str | None:
-    match = re.search(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", text)
+    """The mailbox of a From/Return-Path value; an address in the display name (a common
+    spoof: "support@bank.example" <x@evil.example>) is not the sender's."""
+    mailbox = parseaddr(text)[1] or text
+    match = _ADDRESS.fullmatch(mailbox.strip()) or _ADDRESS.search(text)
     return match.group(0).lower() if match else None
+
+
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 _INTERNAL_NETWORKS = tuple(

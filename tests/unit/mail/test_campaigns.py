@@ -180,6 +180,7 @@ def test_attachment_hash_sending_ip_and_sender_address_link() -> None:
     index.add("p1", analysis(ips=["10.0.0.5"]))  # a private relay hop says nothing
     index.add("s1", analysis(sender="Payroll <payroll.dept@gmail.com>"))
     index.add("s2", analysis(sender="payroll.dept@gmail.com"))
+    index.add("x1", analysis(sender='"payroll.dept@gmail.com" <a@spoof-one.example>'))
 
     found = {c.report_ids: c.explanation for c in index.campaigns()}
     assert found == {
