@@ -54,6 +54,8 @@ from phalanx.config.mail_service import CampaignSettings
 from phalanx.core.errors import ConfigError
 
 Feature = tuple[str, str]  # (kind, value)
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # The order evidence is shown in: most specific first.
 KINDS = ("url", "sha256", "host", "domain", "sending_ip", "sender", "sender_domain", "text")
@@ -122,7 +124,23 @@ SHARED_SERVICE_HOSTS = _names(
     firebasestorage.googleapis.com googleusercontent.com forms.office.com 1drv.ms
     onedrive.live.com dropbox.com dropboxusercontent.com bit.ly tinyurl.com t.co goo.gl ow.ly
     is.gd buff.ly rebrand.ly cutt.ly shorturl.at rb.gy t.ly s.id tiny.cc lnkd.in
-    docusign.net"""
+    docusign.net imgur.com ibb.co postimg.cc postimages.org zupimages.net imageshack.com
+    staticflickr.com res.cloudinary.com wetransfer.com we.tl
+    sendgrid.net mandrillapp.com list-manage.com mcusercontent.com mailchi.mp
+    amazonses.com sparkpostmail.com mailgun.org sendibt3.com sendinblue.com brevo.com
+    stripocdn.email hubspotlinks.com hs-sites.com cloudfunctions.net secureserver.net"""
+)
+# Outbound mail networks of the big platforms (from their published SPF records): they send for
+# everybody, so one of their IPs says nothing about a common sender.
+SHARED_MAIL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in _names(
+        """209.85.128.0/17 74.125.0.0/16 64.233.160.0/19 66.102.0.0/20 66.249.80.0/20
+        72.14.192.0/18 108.177.8.0/21 172.217.0.0/19 173.194.0.0/16 35.190.247.0/24
+        40.92.0.0/15 40.107.0.0/16 52.100.0.0/14 104.47.0.0/17
+        54.240.0.0/18 23.249.208.0/20 167.89.0.0/17 149.72.0.0/16 198.2.128.0/18
+        205.201.128.0/20"""
+    )
 )
 
 _DIGITS = re.compile(r"\d+")
@@ -261,7 +279,7 @@ class _Policy:
     def why_not(self, kind: str, value: str) -> str | None:
         """The reason this evidence never links, or None when it may."""
         if kind == "sending_ip":
-            return "the organisation's own mail servers" if self._own_ip(value) else None
+            return self._why_not_ip(value)
         host = _host_in(kind, value)
         if host is None:
             return None
@@ -276,12 +294,20 @@ class _Policy:
             return "a well-known legitimate domain"
         return None
 
-    def _own_ip(self, value: str) -> bool:
+    def _why_not_ip(self, value: str) -> str | None:
         ip = ipaddress.ip_address(value.strip("[]"))
-        return any(ip.version == net.version and ip in net for net in self.own_networks)
+        if _within(ip, self.own_networks):
+            return "the organisation's own mail servers"
+        if _within(ip, SHARED_MAIL_NETWORKS):
+            return "a mail platform that sends for everybody"
+        return None
 
 
-def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def _within(ip: IPAddress, networks: Iterable[IPNetwork]) -> bool:
+    return any(ip.version == net.version and ip in net for net in networks)
+
+
+def _network(text: str) -> IPNetwork:
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -377,7 +403,7 @@ def _is_public_ip(text: str) -> bool:
         return False
     if ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
         return False
-    return not any(ip.version == net.version and ip in net for net in _INTERNAL_NETWORKS)
+    return not _within(ip, _INTERNAL_NETWORKS)
 
 
 def shingles(

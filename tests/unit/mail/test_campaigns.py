@@ -178,6 +178,8 @@ def test_attachment_hash_sending_ip_and_sender_address_link() -> None:
     index.add("i1", analysis(ips=["198.51.100.20", "10.0.0.5"]))
     index.add("i2", analysis(ips=["198.51.100.20"]))
     index.add("p1", analysis(ips=["10.0.0.5"]))  # a private relay hop says nothing
+    index.add("g1", analysis(ips=["209.85.220.41"]))  # Gmail's outbound servers send for all
+    index.add("g2", analysis(ips=["209.85.220.41"]))
     index.add("s1", analysis(sender="Payroll <payroll.dept@gmail.com>"))
     index.add("s2", analysis(sender="payroll.dept@gmail.com"))
     index.add("x1", analysis(sender='"payroll.dept@gmail.com" <a@spoof-one.example>'))
