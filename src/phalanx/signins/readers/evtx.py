@@ -10,9 +10,15 @@ A damaged chunk costs only its own records: the parser reports it and goes on wi
 
 from __future__ import annotations
 
+import io
+import multiprocessing
+import os
 import re
 from collections.abc import Iterator
-from typing import Any
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import orjson
 import pyarrow as pa
@@ -25,6 +31,8 @@ from phalanx.signins.records import SignInBatches
 
 NAME = "evtx"
 _MAGIC = b"ElfFile\x00"
+_HEADER_BYTES = 4096
+_CHUNK_BYTES = 65536
 # "EventID":4625, or "EventID":{"#attributes":{"Qualifiers":0},"#text":4625} for some providers.
 _EVENT_ID = re.compile(r'"EventID":(?:\{"#attributes":\{[^{}]*\},"#text":)?(\d+)')
 # A chunk the parser cannot read makes it raise once and move on; this many failures in a row
@@ -40,19 +48,94 @@ def sniff(head: bytes, name: str) -> bool:
 def read(
     source: InputFile, stats: InputStats, settings: SigninSettings
 ) -> Iterator[pa.RecordBatch]:
-    batches = SignInBatches(source.name)
+    path = _local_file(source)
+    if path is not None and _worth_splitting(path):
+        yield from _read_in_pieces(path, source.name, stats)
+        return
     with source.open() as stream:
-        try:
-            parser = PyEvtxParser(stream)
-        except (RuntimeError, OSError, ValueError) as exc:
-            stats.skip("corrupt_file", detail=str(exc))
-            return
-        for record in _records(parser, stats):
-            stats.records += 1
-            _add_record(record, batches, stats)
-            if batches.full():
-                yield from events.flushed(batches)
+        yield from _read_stream(stream, source.name, stats)
+
+
+def _read_stream(
+    stream: BinaryIO, name: str, stats: InputStats, threads: int = 0
+) -> Iterator[pa.RecordBatch]:
+    batches = SignInBatches(name)
+    try:
+        parser = PyEvtxParser(stream, number_of_threads=threads)
+    except (RuntimeError, OSError, ValueError) as exc:
+        stats.skip("corrupt_file", detail=str(exc))
+        return
+    for record in _records(parser, stats):
+        stats.records += 1
+        if _add_record(record, batches, stats) and batches.full():
+            yield from events.flushed(batches)
     yield from events.flushed(batches)
+
+
+# A large log is read by one process per core, each taking pieces of whole 64 KB chunks (every
+# chunk stands alone: its own strings and templates). Below this size starting the workers
+# costs more than it saves.
+_SPLIT_FROM_BYTES = 64 * 2**20
+_PIECE_BYTES = 256 * _CHUNK_BYTES
+
+
+def _local_file(source: InputFile) -> Path | None:
+    """The file on disk behind `source`, when it is a plain one (not a .gz or a .zip member)."""
+    with source.open() as stream:
+        if isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO):
+            name = stream.raw.name
+            return Path(name) if isinstance(name, str) else None
+    return None
+
+
+def _worth_splitting(path: Path) -> bool:
+    if _cores() < 2 or path.stat().st_size < _SPLIT_FROM_BYTES:
+        return False
+    try:  # a file whose header the parser refuses is reported once, by the plain path
+        PyEvtxParser(str(path))
+    except (RuntimeError, OSError, ValueError):
+        return False
+    return True
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _read_in_pieces(path: Path, name: str, stats: InputStats) -> Iterator[pa.RecordBatch]:
+    starts = range(_HEADER_BYTES, path.stat().st_size, _PIECE_BYTES)
+    # spawn, not fork: the parent may run threads (Arrow's, a web server's) a fork would break.
+    pool = ProcessPoolExecutor(_cores(), mp_context=multiprocessing.get_context("spawn"))
+    try:
+        pieces = pool.map(
+            _read_piece, repeat(str(path)), repeat(name), starts, repeat(_PIECE_BYTES)
+        )
+        for batches, piece_stats in pieces:
+            stats.records += piece_stats.records
+            stats.signins += piece_stats.signins
+            stats.skips.merge(piece_stats.skips)
+            yield from batches
+    finally:  # also when the caller stops early: drop the pieces nobody will read
+        pool.shutdown(cancel_futures=True)
+
+
+def _read_piece(
+    path: str, name: str, start: int, length: int
+) -> tuple[list[pa.RecordBatch], InputStats]:
+    """In a worker: the sign-ins of `length` bytes of chunks from `start`, behind the header."""
+    with open(path, "rb") as file:
+        header = file.read(_HEADER_BYTES)
+        file.seek(start)
+        piece = file.read(length)
+    stats = InputStats(path=name)
+    batches = list(_read_stream(io.BytesIO(header + piece), name, stats, threads=1))
+    return batches, stats
+
+
+def raw_event_id(data: str) -> int | None:
+    """The event ID of a record's JSON, read without decoding it."""
+    found = _EVENT_ID.search(data)
+    return None if found is None else int(found[1])
 
 
 def _records(parser: PyEvtxParser, stats: InputStats) -> Iterator[dict[str, Any]]:
@@ -74,34 +157,34 @@ def _records(parser: PyEvtxParser, stats: InputStats) -> Iterator[dict[str, Any]
     stats.skip("corrupt_file", detail=f"gave up after {_MAX_ERRORS_IN_A_ROW} unreadable chunks")
 
 
-def _add_record(record: dict[str, Any], batches: SignInBatches, stats: InputStats) -> None:
+def _add_record(record: dict[str, Any], batches: SignInBatches, stats: InputStats) -> bool:
+    """Adds the sign-in a logon record holds; False for other records and skipped ones."""
     raw = record.get("data", "")
     number = record.get("event_record_id")
     if type(number) is not int or not 0 <= number < _MAX_RECORD_NUMBER:  # damaged header
         number = stats.records
-    found = _EVENT_ID.search(raw)
-    if found is None:
+    event_id = raw_event_id(raw)
+    if event_id is None:
         stats.skip("no_event_id", number)
-        return
-    event_id = int(found[1])
+        return False
     if event_id not in events.LOGON_EVENT_IDS:
-        return
+        return False
     try:
         event = orjson.loads(raw)["Event"]
         system, fields = event["System"], event["EventData"]
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
         stats.skip("malformed_event", number, f"event {event_id}: {exc}")
-        return
+        return False
     if not isinstance(system, dict) or not isinstance(fields, dict):
         stats.skip("malformed_event", number, f"event {event_id}: no named event data")
-        return
+        return False
     # The event's own time; the record header's time is when it was written, and is FILETIME 0
     # on the last record of several exported files.
     time = events.parse_time(system.get("TimeCreated"))
     time = time or events.parse_time(record.get("timestamp"))
     if time is None:
         stats.skip("no_time", number, f"event {event_id}")
-        return
+        return False
     computer = system.get("Computer")
     events.add_signin(
         batches,
@@ -113,3 +196,4 @@ def _add_record(record: dict[str, Any], batches: SignInBatches, stats: InputStat
         record=number,
     )
     stats.signins += 1
+    return True

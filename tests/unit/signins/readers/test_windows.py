@@ -542,6 +542,25 @@ def test_a_damaged_chunk_costs_only_its_own_records(spray_bytes: bytes) -> None:
     assert "damaged.evtx" in stats.skips.examples[0]
 
 
+@pytest.mark.corpus
+def test_a_large_log_read_in_pieces_by_several_processes_gives_the_same_sign_ins(
+    spray_bytes: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damaged = bytearray(spray_bytes)
+    damaged[4096 + 65536 : 4096 + 65536 + 8] = b"garbage!"  # the second chunk
+    path = tmp_path / "damaged.evtx"
+    path.write_bytes(bytes(damaged))
+    whole, whole_stats = read_evtx(path)
+    monkeypatch.setattr(evtx, "_SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(evtx, "_PIECE_BYTES", 65536)  # one chunk a piece: three pieces
+    monkeypatch.setattr(evtx, "_cores", lambda: 2)
+    pieces, pieces_stats = read_evtx(path)
+    assert pieces == whole
+    assert len(whole) == 294 - 106
+    assert (pieces_stats.records, pieces_stats.signins) == (whole_stats.records, len(whole))
+    assert pieces_stats.skips.counts == whole_stats.skips.counts == {"corrupt_chunk": 1}
+
+
 def test_not_an_evtx_at_all_is_one_skip() -> None:
     rows, stats = _read(evtx, _from_bytes("x.evtx", b"not an event log"))
     assert rows == []
