@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from phalanx.passwords.denylist import DenyList
+from phalanx.passwords.denylist import FUZZY_MAX, FUZZY_MIN, DenyList
 from phalanx.passwords.normalise import core_span, fold, is_year, unleet
 from phalanx.passwords.strength import guesses_log10
 
@@ -33,8 +33,6 @@ WORD_BITS = math.log2(7776)
 _CHAR_PARTS = {"letter": math.log2(26) / WORD_BITS, "digit": math.log2(10) / WORD_BITS,
                "symbol": math.log2(33) / WORD_BITS, "separator": math.log2(4) / WORD_BITS}
 _SEPARATORS = frozenset("-_. ")
-_FUZZY_MIN = 5  # one edit from a 3-letter word is any 4-letter string: too loose to ban
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
 class PwnedLookup(Protocol):
@@ -145,12 +143,35 @@ def _check_base_word(form: str, deny: DenyList, found: _Findings) -> None:
         found.terms.append(form)
         found.add("banned_word", "It is a common word or password with capitals, look-alike "
                   f"characters or digits and symbols added ({deny.source_of(form)}).")
-    elif len(form) >= _FUZZY_MIN:
-        near = next((e for e in _edits1(form) if len(e) >= _FUZZY_MIN and e in deny.terms), None)
-        if near is not None:
-            found.terms.append(near)
-            found.add("similar", "It is one typo or swapped letter away from a common word or "
-                      f"password ({deny.source_of(near)}).")
+        return
+    near = near_term(form, deny) if FUZZY_MIN <= len(form) <= FUZZY_MAX + 1 else None
+    if near is not None:
+        found.terms.append(near)
+        found.add("similar", "It is one typo or swapped letter away from a common word or "
+                  f"password ({deny.source_of(near)}).")
+
+
+def near_term(form: str, deny: DenyList) -> str | None:
+    """A banned term one edit (insertion, deletion, substitution, swap) from `form`."""
+    index = deny.near()
+    if form in index:  # form is a term with one character missing
+        return index[form]
+    for i in range(len(form)):
+        shorter = form[:i] + form[i + 1:]
+        if shorter in deny.terms and len(shorter) >= FUZZY_MIN:  # one character added
+            return shorter
+        term = index.get(shorter)
+        if term is not None and _one_edit(form, term):  # one character changed
+            return term
+        swapped = form[:i] + form[i + 1:i + 2] + form[i] + form[i + 2:]
+        if i + 1 < len(form) and swapped in deny.terms:
+            return swapped
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Same length and one position differs (the symmetric-delete candidate's check)."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def split_parts(text: str, deny: DenyList, names: set[str],
@@ -174,6 +195,8 @@ def split_parts(text: str, deny: DenyList, names: set[str],
         _relax(cost, back, i, i + 1, cost[i] + _char_parts(original[i]), "")
         if is_year(original[i:i + 4]):
             _relax(cost, back, i, i + 4, cost[i], "")
+        if text[i:i + 3] not in deny.heads and not names:
+            continue
         for j in range(i + 3, min(n, i + longest) + 1):
             piece = text[i:j]
             if piece in deny.terms or piece in names:
@@ -201,20 +224,6 @@ def _relax(cost: list[float], back: list[tuple[int, str]], i: int, j: int, value
     if j < len(cost) and value < cost[j]:
         cost[j] = value
         back[j] = (i, term)
-
-
-def _edits1(word: str) -> Iterable[str]:
-    """Every string one deletion, transposition, substitution or insertion from `word`."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    for left, right in splits:
-        if right:
-            yield left + right[1:]
-        if len(right) > 1:
-            yield left + right[1] + right[0] + right[2:]
-        for c in _ALPHABET:
-            if right:
-                yield left + c + right[1:]
-            yield left + c + right
 
 
 def _name_terms(user_names: Iterable[str]) -> set[str]:
