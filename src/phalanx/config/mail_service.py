@@ -50,6 +50,9 @@ class TakedownSettings:
     # Only this much of a page is read: enough to see an error page, never a whole download.
     max_body_bytes: int = 65536
     user_agent: str = "Phalanx-takedown-checker/1"
+    # URLs resolving to private, loopback or link-local addresses are never fetched (a reported
+    # URL must not reach into our own network); True only for tests and lab set-ups.
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import socket
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -286,7 +289,8 @@ class Site(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)  # a checker that gave up has closed the connection
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -303,7 +307,9 @@ def site() -> Iterator[str]:
     server.server_close()
 
 
-NETWORK = TakedownSettings(network_enabled=True, request_timeout_seconds=2.0, max_redirects=2)
+NETWORK = TakedownSettings(
+    network_enabled=True, request_timeout_seconds=2.0, max_redirects=2, allow_private_addresses=True
+)
 
 
 def test_a_site_served_then_removed_then_back_walks_the_lifecycle(site: str) -> None:
@@ -358,11 +364,35 @@ def test_redirects_are_followed_on_the_same_host_only_and_not_forever(site: str)
 def test_a_slow_site_is_inconclusive(site: str) -> None:
     Site.pages["/slow"] = (200, b"late", {})
     Site.delay = 0.6
-    live = check_liveness(
-        site + "/slow", TakedownSettings(network_enabled=True, request_timeout_seconds=0.2)
-    )
+    live = check_liveness(site + "/slow", replace(NETWORK, request_timeout_seconds=0.2))
     assert live.state == "unknown"
     assert "no answer within 0.2 s" in live.detail
+
+
+def test_internal_addresses_are_never_fetched_by_default(site: str) -> None:
+    Site.pages["/"] = (200, b"kit", {})
+    live = check_liveness(site + "/", TakedownSettings(network_enabled=True))
+    assert live.state == "unknown"
+    assert live.detail == "127.0.0.1 resolves to internal address 127.0.0.1: not fetched"
+    assert Site.hits == []
+
+
+@pytest.mark.parametrize(
+    ("errno", "state", "detail"),
+    [
+        (socket.EAI_NONAME, "down", "host name does not exist"),
+        (socket.EAI_AGAIN, "unknown", "name lookup failed (temporary failure)"),
+    ],
+)
+def test_a_name_that_does_not_exist_is_down_but_a_failing_resolver_is_not(
+    monkeypatch: pytest.MonkeyPatch, errno: int, state: str, detail: str
+) -> None:
+    def no_dns(*args: Any, **kwargs: Any) -> Any:  # no resolver is asked in tests
+        raise socket.gaierror(errno, "temporary failure")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    live = check_liveness("http://phish.invalid/login", NETWORK)
+    assert (live.state, live.detail) == (state, detail)
 
 
 def test_without_network_use_no_request_is_made(site: str) -> None:
