@@ -69,3 +69,7 @@ class FeedbackSettings:
     relay_username: str | None = None
     relay_password: str | None = None
     relay_timeout_seconds: float = 10.0
+    # Replies go only to reporters in these domains (and their subdomains); empty: anyone. A
+    # report's sender can be forged, so set it to the organisation's domains to avoid
+    # backscatter to strangers.
+    reply_domains: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ Public API (stable):
     message = verdict_reply(reporter, analysis, settings)   # EmailMessage, plain text only
     message = takedown_reply(reporter, case, settings)      # the site you reported is down
     sent = send(message, settings)                           # via the SMTP relay; False if disabled
+    may_reply(reporter, settings)                            # reporter inside reply_domains?
 
 The replies copy nothing active from the reported mail: plain text only, no HTML, no
 attachments, and every URL, domain or address taken from it is defanged (hxxps://evil[.]example,
@@ -18,10 +19,11 @@ import re
 import smtplib
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from phalanx.config.mail_service import FeedbackSettings
+from phalanx.mail.campaigns import under_any
 from phalanx.mail.takedown import Status, TakedownCase
 
 # What the verdict means for the reader, and what to do; keyed by (verdict, category) then
@@ -192,9 +194,20 @@ def takedown_reply(reporter: str, case: TakedownCase, settings: FeedbackSettings
     return message
 
 
+def may_reply(reporter: str, settings: FeedbackSettings) -> bool:
+    """Whether replies may go to this reporter (reply_domains; empty allows anyone)."""
+    if not settings.reply_domains:
+        return True
+    domain = parseaddr(reporter)[1].rpartition("@")[2].lower()
+    allowed = frozenset(d.lower().strip(".") for d in settings.reply_domains)
+    return bool(domain) and under_any(domain, allowed)
+
+
 def send(message: EmailMessage, settings: FeedbackSettings) -> bool:
-    """Sends through the configured relay. False (and nothing sent) while feedback is disabled."""
-    if not settings.enabled:
+    """Sends through the configured relay. False, and nothing sent, while feedback is disabled
+    or when a recipient is outside reply_domains."""
+    recipients = [str(v) for v in message.get_all("To", [])]
+    if not settings.enabled or not all(may_reply(r, settings) for r in recipients):
         return False
     where = f"{settings.relay_host}:{settings.relay_port}"
     try:

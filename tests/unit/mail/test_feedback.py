@@ -197,6 +197,17 @@ def test_disabled_feedback_sends_nothing(relay: tuple[Inbox, int]) -> None:
     assert inbox.received == []
 
 
+def test_replies_go_only_to_reporters_in_the_reply_domains(relay: tuple[Inbox, int]) -> None:
+    inbox, port = relay
+    settings = FeedbackSettings(enabled=True, relay_port=port, reply_domains=("uni.example",))
+    stranger = verdict_reply("victim@elsewhere.example", analysis("spam"), settings)
+    colleague = verdict_reply("Bob <bob@med.uni.example>", analysis("spam"), settings)
+
+    assert send(stranger, settings) is False
+    assert send(colleague, settings) is True
+    assert [rcpt for rcpt, _ in inbox.received] == [["bob@med.uni.example"]]
+
+
 def test_an_unreachable_relay_is_a_clear_error() -> None:
     settings = FeedbackSettings(enabled=True, relay_port=free_port(), relay_timeout_seconds=2)
     with pytest.raises(FeedbackError, match=r"feedback relay 127\.0\.0\.1:\d+"):
