@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from phalanx.signins.records import EARLIEST_VALID, SignInBatches, pick_source
-from phalanx.signins.schema import FailureReason, Outcome
+from phalanx.signins.schema import FailureReason, Outcome, SourceKind
 
 Fields = Mapping[str, Any]
 
@@ -127,14 +127,6 @@ def status_code(raw: str) -> str:
     return hex(number & 0xFFFFFFFF)
 
 
-def ntstatus_reason(code: str) -> FailureReason:
-    return _NTSTATUS.get(code, FailureReason.OTHER)
-
-
-def kerberos_reason(code: str) -> FailureReason:
-    return _KERBEROS.get(code, FailureReason.OTHER)
-
-
 def flushed(batches: SignInBatches) -> Iterator[pa.RecordBatch]:
     """The pending sign-ins as a batch, if there are any (a reader yields from this)."""
     batch = batches.flush()
@@ -195,7 +187,9 @@ def _failed_logon(fields: Fields, computer: str) -> dict[str, Any]:
     narrows = status in _GENERIC_STATUSES and sub_status not in ("", _NO_STATUS)
     code = sub_status if narrows else status
     # Status 0x0 on a failed logon: refused by policy (logon right), the password was not tried.
-    reason = FailureReason.RESTRICTED if code == _NO_STATUS else ntstatus_reason(code)
+    reason = (
+        FailureReason.RESTRICTED if code == _NO_STATUS else _NTSTATUS.get(code, FailureReason.OTHER)
+    )
     return {
         **_logon_source(fields),
         "outcome": Outcome.FAILURE,
@@ -220,43 +214,48 @@ def _explicit_credentials(fields: Fields, computer: str) -> dict[str, Any]:
     }
 
 
-def _kerberos(fields: Fields, *, may_succeed: bool) -> dict[str, Any]:
+def _checked_credentials(
+    fields: Fields,
+    account: str,
+    source: tuple[str, SourceKind],
+    protocol: str,
+    reasons: Mapping[str, FailureReason],
+    *,
+    may_succeed: bool = True,
+) -> dict[str, Any]:
+    """4768, 4771, 4776: a domain controller checked a password and wrote the result code."""
     code = status_code(text(fields, "Status"))
-    source, kind = pick_source(text(fields, "IpAddress"))
     succeeded = may_succeed and code == _NO_STATUS
     return {
-        "account": _account(fields),
+        "account": account,
         "outcome": Outcome.SUCCESS if succeeded else Outcome.FAILURE,
-        "failure_reason": FailureReason.NONE if succeeded else kerberos_reason(code),
+        "failure_reason": FailureReason.NONE
+        if succeeded
+        else reasons.get(code, FailureReason.OTHER),
         "code": code or None,
-        "source": source,
-        "source_kind": kind,
-        "protocol": "kerberos",
+        "source": source[0],
+        "source_kind": source[1],
+        "protocol": protocol,
     }
 
 
 def _kerberos_tgt_request(fields: Fields, computer: str) -> dict[str, Any]:
-    return _kerberos(fields, may_succeed=True)
+    source = pick_source(text(fields, "IpAddress"))
+    return _checked_credentials(fields, _account(fields), source, "kerberos", _KERBEROS)
 
 
 def _kerberos_preauth_failed(fields: Fields, computer: str) -> dict[str, Any]:
-    return _kerberos(fields, may_succeed=False)
+    source = pick_source(text(fields, "IpAddress"))
+    return _checked_credentials(
+        fields, _account(fields), source, "kerberos", _KERBEROS, may_succeed=False
+    )
 
 
 def _ntlm_validation(fields: Fields, computer: str) -> dict[str, Any]:
     # 4776 has no address: the workstation name is the client's own claim, the best there is.
-    code = status_code(text(fields, "Status"))
-    source, kind = pick_source(None, text(fields, "Workstation"))
-    succeeded = code == _NO_STATUS
-    return {
-        "account": _account(fields, domain_key=None),
-        "outcome": Outcome.SUCCESS if succeeded else Outcome.FAILURE,
-        "failure_reason": FailureReason.NONE if succeeded else ntstatus_reason(code),
-        "code": code or None,
-        "source": source,
-        "source_kind": kind,
-        "protocol": "ntlm",
-    }
+    source = pick_source(None, text(fields, "Workstation"))
+    account = _account(fields, domain_key=None)
+    return _checked_credentials(fields, account, source, "ntlm", _NTSTATUS)
 
 
 def _account_locked_out(fields: Fields, computer: str) -> dict[str, Any]:
