@@ -91,7 +91,8 @@ class FeedbackError(RuntimeError):
 def defang_text(text: str) -> str:
     """Text from a reported mail made inert: schemes become hxxp, dots in hosts [.], @ [@]."""
     text = _URL.sub(lambda m: _defang_token(m.group(0)), text)
-    return _DOMAINISH.sub(lambda m: _defang_token(m.group(0)), text)
+    text = _DOMAINISH.sub(lambda m: _defang_token(m.group(0)), text)
+    return re.sub(r"(?<!\[)://", "[://]", text)  # any other scheme, too
 
 
 def _defang_token(token: str) -> str:

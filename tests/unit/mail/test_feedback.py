@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phalanx.config.mail_service import FeedbackSettings
 from phalanx.mail.feedback import (
@@ -114,6 +117,24 @@ def test_defang_text_leaves_ordinary_words_alone() -> None:
     assert defang_text("Version 2.0, see www.evil.example or mail a@b.example.") == (
         "Version 2.0, see www[.]evil[.]example or mail a[@]b[.]example."
     )
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=100, deadline=None)
+def test_defanged_text_holds_no_scheme_separator(text: str) -> None:
+    assert "://" not in defang_text(text).replace("[://]", "")
+
+
+@given(
+    st.from_regex(
+        r"https?://[a-z0-9-]{1,12}(\.[a-z0-9-]{1,8}){1,3}(/[a-z0-9./?=&-]{0,20})?", fullmatch=True
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_defanged_urls_lose_their_scheme_and_dots(url: str) -> None:
+    inert = defang_text(f"see {url} now")
+    assert "http" not in inert.replace("hxxp", "")
+    assert re.search(r"[a-z0-9-]\.[a-z0-9-]", inert) is None
 
 
 def down_case() -> Any:
