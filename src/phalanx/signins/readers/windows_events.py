@@ -50,6 +50,8 @@ _LOGON_FAILURE = "0xc000006d"
 _ACCOUNT_RESTRICTION = "0xc000006e"
 _GENERIC_STATUSES = frozenset({_LOGON_FAILURE, _ACCOUNT_RESTRICTION})
 _NTSTATUS: dict[str, FailureReason] = {
+    # 0x0 on a failed logon: refused by policy (a logon right), the password was not checked.
+    _NO_STATUS: FailureReason.RESTRICTED,
     _LOGON_FAILURE: FailureReason.BAD_PASSWORD,
     _ACCOUNT_RESTRICTION: FailureReason.RESTRICTED,  # e.g. RDP denied, blank password
     "0xc000006a": FailureReason.BAD_PASSWORD,
@@ -186,14 +188,10 @@ def _failed_logon(fields: Fields, computer: str) -> dict[str, Any]:
     sub_status = status_code(text(fields, "SubStatus"))
     narrows = status in _GENERIC_STATUSES and sub_status not in ("", _NO_STATUS)
     code = sub_status if narrows else status
-    # Status 0x0 on a failed logon: refused by policy (logon right), the password was not tried.
-    reason = (
-        FailureReason.RESTRICTED if code == _NO_STATUS else _NTSTATUS.get(code, FailureReason.OTHER)
-    )
     return {
         **_logon_source(fields),
         "outcome": Outcome.FAILURE,
-        "failure_reason": reason,
+        "failure_reason": _NTSTATUS.get(code, FailureReason.OTHER),
         "code": code or None,
     }
 
