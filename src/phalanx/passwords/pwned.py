@@ -10,9 +10,12 @@ at 65,535 — in three sorted, memory-mapped columns, so a lookup is one `search
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,8 +72,10 @@ def parse_lines(chunk: bytes, kind: str, prefix: str = "", where: str = "",
     colon = starts + hex_len
     _require(buf[colon] == ord(":"), line_numbers, where,
              f"not HASH:COUNT with a {HEX_LEN[kind]}-hex-digit {kind} hash")
-    nibbles = _NIBBLE[buf[starts[:, None] + np.arange(hex_len)]]
-    _require((nibbles != 255).all(axis=1), line_numbers, where, "not hexadecimal")
+    windows = np.lib.stride_tricks.sliding_window_view(buf, hex_len)  # no copy
+    nibbles = _NIBBLE[windows[starts]]
+    if nibbles.max(initial=0) == 255:  # one reduction in the usual, valid case
+        _require((nibbles != 255).all(axis=1), line_numbers, where, "not hexadecimal")
     nibbles = nibbles[:, : 24 - len(prefix)]  # the store keeps the first 12 bytes
     if prefix:
         head = np.array([int(c, 16) for c in prefix], dtype=np.uint8)
@@ -81,19 +86,23 @@ def parse_lines(chunk: bytes, kind: str, prefix: str = "", where: str = "",
     return Parsed(hi, lo, _counts(buf, colon + 1, ends, line_numbers, where))
 
 
+_COUNT_DIGITS = 12
+_POWERS = 10 ** np.arange(_COUNT_DIGITS - 1, -1, -1, dtype=np.int64)
+
+
 def _counts(buf: npt.NDArray[np.uint8], first: npt.NDArray[np.int64],
             ends: npt.NDArray[np.int64], line_numbers: npt.NDArray[np.int64],
             where: str) -> npt.NDArray[np.uint16]:
     digits = ends - first
-    _require((digits >= 1) & (digits <= 12), line_numbers, where, "count missing or too long")
-    value = np.zeros(len(ends), dtype=np.int64)
-    scale = 1
-    for k in range(12):
-        valid = k < digits
-        digit = buf[np.where(valid, ends - 1 - k, 0)].astype(np.int64) - 48
-        _require(~valid | ((digit >= 0) & (digit <= 9)), line_numbers, where, "count not a number")
-        value += np.where(valid, digit, 0) * scale
-        scale *= 10
+    _require((digits >= 1) & (digits <= _COUNT_DIGITS), line_numbers, where,
+             "count missing or too long")
+    padded = np.concatenate([np.zeros(_COUNT_DIGITS, dtype=np.uint8), buf])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, _COUNT_DIGITS)
+    tail = windows[ends].astype(np.int64) - 48  # the 12 bytes before each line's end
+    used = np.arange(_COUNT_DIGITS)[None, :] >= (_COUNT_DIGITS - digits)[:, None]
+    _require(((tail >= 0) & (tail <= 9) | ~used).all(axis=1), line_numbers, where,
+             "count not a number")
+    value = (np.where(used, tail, 0) * _POWERS).sum(axis=1)
     return np.minimum(value, COUNT_MAX).astype(np.uint16)
 
 
@@ -149,24 +158,56 @@ def read_hibp(path: Path) -> Iterator[Parsed]:
 # ---------------------------------------------------------------- the compact store
 
 def build_store(sources: Sequence[Path], out: Path) -> tuple[str, int]:
-    """Write a store from HIBP files/directories; returns (kind, hashes)."""
+    """Write a store from HIBP files/directories; returns (kind, hashes).
+
+    Streams: each parsed chunk goes straight to three column files beside `out`, so memory
+    stays at one chunk for the downloader's output, which is already in hash order. Input
+    out of order is sorted in memory at the end (14 bytes per hash plus the sort's index).
+    """
     kinds = {sniff_kind(p)[0] for p in sources}
     if len(kinds) != 1:
         raise InputError("SHA-1 and NTLM inputs cannot share one store; build one of each")
-    parts = [chunk for source in sources for chunk in read_hibp(source)]
-    hi = np.concatenate([p.hi for p in parts]) if parts else np.zeros(0, np.uint64)
-    lo = np.concatenate([p.lo for p in parts]) if parts else np.zeros(0, np.uint32)
-    counts = np.concatenate([p.counts for p in parts]) if parts else np.zeros(0, np.uint16)
-    if len(hi) > 1 and not _is_sorted(hi, lo):
-        order = np.lexsort((lo, hi))
-        hi, lo, counts = hi[order], lo[order], counts[order]
     kind = kinds.pop()
-    with out.open("wb") as stream:
-        header = MAGIC + kind.encode().ljust(8, b"\0") + len(hi).to_bytes(8, "little")
-        stream.write(header.ljust(HEADER, b"\0"))
-        for column in (hi, lo, counts):
-            stream.write(column.tobytes())
-    return kind, len(hi)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".phx-") as scratch:
+        paths = [Path(scratch) / name for name in ("hi", "lo", "counts")]
+        total, in_order = _write_columns(sources, paths)
+        if not in_order:
+            _sort_columns(paths, total)
+        with out.open("wb") as stream:
+            header = MAGIC + kind.encode().ljust(8, b"\0") + total.to_bytes(8, "little")
+            stream.write(header.ljust(HEADER, b"\0"))
+            for path in paths:
+                with path.open("rb") as column:
+                    shutil.copyfileobj(column, stream, CHUNK)
+    return kind, total
+
+
+def _write_columns(sources: Sequence[Path], paths: list[Path]) -> tuple[int, bool]:
+    total, in_order = 0, True
+    last: tuple[int, int] | None = None
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(path.open("wb")) for path in paths]
+        for source in sources:
+            for chunk in read_hibp(source):
+                if not len(chunk.hi):
+                    continue
+                first = (int(chunk.hi[0]), int(chunk.lo[0]))
+                in_order = in_order and _is_sorted(chunk.hi, chunk.lo) and (
+                    last is None or first >= last)
+                last = (int(chunk.hi[-1]), int(chunk.lo[-1]))
+                files[0].write(chunk.hi.tobytes())
+                files[1].write(chunk.lo.tobytes())
+                files[2].write(chunk.counts.tobytes())
+                total += len(chunk.hi)
+    return total, in_order
+
+
+def _sort_columns(paths: list[Path], total: int) -> None:
+    hi = np.fromfile(paths[0], dtype=np.uint64, count=total)
+    lo = np.fromfile(paths[1], dtype=np.uint32, count=total)
+    order = np.lexsort((lo, hi))
+    for path, dtype in zip(paths, (np.uint64, np.uint32, np.uint16), strict=True):
+        np.fromfile(path, dtype=dtype, count=total)[order].tofile(path)
 
 
 def _is_sorted(hi: npt.NDArray[np.uint64], lo: npt.NDArray[np.uint32]) -> bool:
