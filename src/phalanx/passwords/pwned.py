@@ -100,7 +100,7 @@ def _counts(buf: npt.NDArray[np.uint8], first: npt.NDArray[np.int64],
     windows = np.lib.stride_tricks.sliding_window_view(padded, _COUNT_DIGITS)
     tail = windows[ends].astype(np.int64) - 48  # the 12 bytes before each line's end
     used = np.arange(_COUNT_DIGITS)[None, :] >= (_COUNT_DIGITS - digits)[:, None]
-    numeric: npt.NDArray[np.bool_] = (((tail >= 0) & (tail <= 9)) | ~used).all(axis=1)
+    numeric = np.asarray((((tail >= 0) & (tail <= 9)) | ~used).all(axis=1), dtype=np.bool_)
     _require(numeric, line_numbers, where, "count not a number")
     value = (np.where(used, tail, 0) * _POWERS).sum(axis=1)
     counts: npt.NDArray[np.uint16] = np.minimum(value, COUNT_MAX).astype(np.uint16)
