@@ -34,6 +34,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from enum import StrEnum
 from hashlib import sha256
 from typing import Any
@@ -168,12 +169,22 @@ def cases_from_analysis(
         host = host_of(key) if key else None
         if key and host and _takedown_worthy(host, skip) and key not in cases:
             cases[key] = _new_case(key, "url", host, report_id, received_at)
-    url_hosts = {case.host for case in cases.values()}
+    # A From domain is forged at will (often the very bank the lure imitates): on its own it
+    # opens no case, lest an abuse desk be asked to take down the victim brand.
+    ignore = {case.host for case in cases.values()} | _sender_domains(analysis, indicators)
     for domain in _texts(indicators.get("domains")):
         host = domain.lower().strip(".")
-        if host and host not in url_hosts and host not in cases and _takedown_worthy(host, skip):
+        if host and host not in ignore and host not in cases and _takedown_worthy(host, skip):
             cases[host] = _new_case(host, "domain", host, report_id, received_at)
     return list(cases.values())
+
+
+def _sender_domains(analysis: Mapping[str, Any], indicators: Mapping[str, Any]) -> set[str]:
+    found = set()
+    for value in (analysis.get("sender"), indicators.get("sender")):
+        if isinstance(value, str):
+            found.add(parseaddr(value)[1].rpartition("@")[2].lower())
+    return found
 
 
 def _texts(value: Any) -> list[str]:

@@ -77,7 +77,7 @@ def test_a_malicious_report_gives_one_case_per_url_and_nothing_for_legitimate_li
                 "https://docs.google.com/forms/d/e/abc/viewform",  # attacker content on a service
                 "https://portal.uni.example/",  # our own site
             ],
-            domains=["login.evil.example", "lookalike-un1.example", "uni.example"],
+            domains=["login.evil.example", "lookalike-un1.example", "uni.example", "evil.example"],
         ),
         T0,
         organisation_domains=["uni.example"],
