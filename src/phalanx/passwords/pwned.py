@@ -5,20 +5,22 @@ The HIBP downloader writes either one file of `HASH:COUNT` lines in hash order o
 or NTLM (32 hex, `-n`). Both are read in place with binary search. `build_store` turns them
 into a Phalanx store: 14 bytes per hash — the first 12 bytes of the hash (96 bits: across 2
 billion hashes and 100k lookups a false match has odds near 10^-15) and the count, saturated
-at 65,535 — in three sorted, memory-mapped columns, so a lookup is one `searchsorted`.
+at 65,535 — as packed records sorted by hash and memory-mapped, so a lookup is one
+`searchsorted`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import mmap
+import os
 import re
-import shutil
-import tempfile
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -135,80 +137,112 @@ def _prefix_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if _PREFIX_FILE.match(p.name))
 
 
-def read_hibp(path: Path) -> Iterator[Parsed]:
-    """Parsed chunks of a single HIBP file or a per-prefix directory, in file order."""
+def read_hibp(path: Path, workers: int = 0) -> Iterator[Parsed]:
+    """Parsed chunks of a single HIBP file or a per-prefix directory, in file order.
+
+    A single file is cut into ~64 MiB ranges at line ends and parsed by `workers` processes
+    (one per CPU by default); parsing, not reading, is what limits the build rate.
+    """
     kind, split = sniff_kind(path)
     if split:
         for child in _prefix_files(path):
             yield parse_lines(child.read_bytes(), kind, child.name[:5].upper(), str(child))
         return
-    line = 1
+    ranges = _line_ranges(path)
+    workers = min(workers or os.cpu_count() or 1, len(ranges))
+    if workers <= 1:
+        yield from (_parse_range(path, kind, r) for r in ranges)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        # A bounded window of chunks in flight: memory stays at a few chunks on any file size.
+        pending: deque[Future[Parsed]] = deque()
+        for span in ranges:
+            pending.append(pool.submit(_parse_range, path, kind, span))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _line_ranges(path: Path) -> list[tuple[int, int, int]]:
+    """(start, end, first line number) of ~CHUNK-sized pieces cut just after a newline."""
+    size = path.stat().st_size
+    ranges: list[tuple[int, int, int]] = []
     with path.open("rb") as stream:
-        rest = b""
-        while block := stream.read(CHUNK):
-            block = rest + block
-            cut = block.rfind(b"\n") + 1
-            rest = block[cut:]
-            if cut:
-                yield parse_lines(block[:cut], kind, "", str(path), line)
-                line += block.count(b"\n", 0, cut)
-        if rest.strip():
-            yield parse_lines(rest, kind, "", str(path), line)
+        start, line = 0, 1
+        while start < size:
+            stream.seek(min(start + CHUNK, size))
+            stream.readline()
+            end = min(stream.tell(), size)
+            ranges.append((start, end, line))
+            start = end
+        for index, (start, end, _) in enumerate(ranges[:-1]):
+            stream.seek(start)
+            line += stream.read(end - start).count(b"\n")
+            ranges[index + 1] = (*ranges[index + 1][:2], line)
+    return ranges
+
+
+def _parse_range(path: Path, kind: str, span: tuple[int, int, int]) -> Parsed:
+    start, end, line = span
+    with path.open("rb") as stream:
+        stream.seek(start)
+        block = stream.read(end - start)
+    return parse_lines(block, kind, "", str(path), line)
 
 
 # ---------------------------------------------------------------- the compact store
 
+RECORD = np.dtype([("hi", "<u8"), ("lo", "<u4"), ("count", "<u2")])  # packed: 14 bytes
+
+
 def build_store(sources: Sequence[Path], out: Path) -> tuple[str, int]:
     """Write a store from HIBP files/directories; returns (kind, hashes).
 
-    Streams: each parsed chunk goes straight to three column files beside `out`, so memory
-    stays at one chunk for the downloader's output, which is already in hash order. Input
-    out of order is sorted in memory at the end (14 bytes per hash plus the sort's index).
+    Streams: each parsed chunk is appended to `out` as 14-byte records, so memory stays at one
+    chunk for the downloader's output, which is already in hash order; the header's count is
+    written last. Input out of order is sorted in memory at the end (14 bytes per hash plus
+    the sort's index).
     """
     kinds = {sniff_kind(p)[0] for p in sources}
     if len(kinds) != 1:
         raise InputError("SHA-1 and NTLM inputs cannot share one store; build one of each")
     kind = kinds.pop()
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".phx-") as scratch:
-        paths = [Path(scratch) / name for name in ("hi", "lo", "counts")]
-        total, in_order = _write_columns(sources, paths)
-        if not in_order:
-            _sort_columns(paths, total)
-        with out.open("wb") as stream:
-            header = MAGIC + kind.encode().ljust(8, b"\0") + total.to_bytes(8, "little")
-            stream.write(header.ljust(HEADER, b"\0"))
-            for path in paths:
-                with path.open("rb") as column:
-                    shutil.copyfileobj(column, stream, CHUNK)
+    with out.open("wb") as stream:
+        stream.write(_header(kind, 0))
+        total, in_order = _write_records(sources, stream)
+        stream.seek(0)
+        stream.write(_header(kind, total))
+    if not in_order:
+        records = np.fromfile(out, dtype=RECORD, offset=HEADER)
+        records.sort(order=["hi", "lo"], kind="stable")
+        with out.open("r+b") as stream:
+            stream.seek(HEADER)
+            records.tofile(stream)
     return kind, total
 
 
-def _write_columns(sources: Sequence[Path], paths: list[Path]) -> tuple[int, bool]:
+def _header(kind: str, total: int) -> bytes:
+    return (MAGIC + kind.encode().ljust(8, b"\0") + total.to_bytes(8, "little")).ljust(
+        HEADER, b"\0")
+
+
+def _write_records(sources: Sequence[Path], stream: BinaryIO) -> tuple[int, bool]:
     total, in_order = 0, True
     last: tuple[int, int] | None = None
-    with contextlib.ExitStack() as stack:
-        files = [stack.enter_context(path.open("wb")) for path in paths]
-        for source in sources:
-            for chunk in read_hibp(source):
-                if not len(chunk.hi):
-                    continue
-                first = (int(chunk.hi[0]), int(chunk.lo[0]))
-                in_order = in_order and _is_sorted(chunk.hi, chunk.lo) and (
-                    last is None or first >= last)
-                last = (int(chunk.hi[-1]), int(chunk.lo[-1]))
-                files[0].write(chunk.hi.tobytes())
-                files[1].write(chunk.lo.tobytes())
-                files[2].write(chunk.counts.tobytes())
-                total += len(chunk.hi)
+    for source in sources:
+        for chunk in read_hibp(source):
+            if not len(chunk.hi):
+                continue
+            first = (int(chunk.hi[0]), int(chunk.lo[0]))
+            in_order = in_order and _is_sorted(chunk.hi, chunk.lo) and (
+                last is None or first >= last)
+            last = (int(chunk.hi[-1]), int(chunk.lo[-1]))
+            records = np.empty(len(chunk.hi), dtype=RECORD)
+            records["hi"], records["lo"], records["count"] = chunk.hi, chunk.lo, chunk.counts
+            stream.write(records.tobytes())
+            total += len(records)
     return total, in_order
-
-
-def _sort_columns(paths: list[Path], total: int) -> None:
-    hi = np.fromfile(paths[0], dtype=np.uint64, count=total)
-    lo = np.fromfile(paths[1], dtype=np.uint32, count=total)
-    order = np.lexsort((lo, hi))
-    for path, dtype in zip(paths, (np.uint64, np.uint32, np.uint16), strict=True):
-        np.fromfile(path, dtype=dtype, count=total)[order].tofile(path)
 
 
 def _is_sorted(hi: npt.NDArray[np.uint64], lo: npt.NDArray[np.uint32]) -> bool:
@@ -229,11 +263,9 @@ class PwnedStore:
             raise InputError("not a Phalanx Pwned Passwords store", path=str(path))
         self.kind = header[8:16].rstrip(b"\0").decode()
         size = int.from_bytes(header[16:24], "little")
-        self.hi = np.memmap(path, dtype=np.uint64, mode="r", offset=HEADER, shape=(size,))
-        self.lo = np.memmap(path, dtype=np.uint32, mode="r", offset=HEADER + 8 * size,
-                            shape=(size,))
-        self.count_column = np.memmap(path, dtype=np.uint16, mode="r",
-                                      offset=HEADER + 12 * size, shape=(size,))
+        records = np.memmap(path, dtype=RECORD, mode="r", offset=HEADER, shape=(size,))
+        # Column views over the packed records (stride 14): no copy, searchsorted works on them.
+        self.hi, self.lo, self.count_column = records["hi"], records["lo"], records["count"]
 
     def __len__(self) -> int:
         return len(self.hi)
