@@ -51,6 +51,20 @@ class StaleCredentialSettings:
 
 
 @dataclass(frozen=True)
+class DistributedSettings:
+    """Organisation-wide waves from many sources, each below every per-source threshold."""
+
+    window_hours: int = 24
+    min_accounts: int = 20  # Elastic's tenant-wide spray rule wants >= 15 users
+    min_sources: int = 10  # Elastic's Okta multi-source rule wants >= 5 IPs
+    max_attempts_per_source: float = 3.0  # "one or two attempts per IP"
+    # A tool's fingerprint (client, protocol, code) whose failing accounts almost never sign in
+    # with it is an attacker's; a legitimate app's users mostly do, so it needs a surge instead.
+    max_success_share: float = 0.2
+    surge_factor: float = 3.0  # x the fingerprint's median daily failing accounts
+
+
+@dataclass(frozen=True)
 class SyslogSettings:
     # RFC 3164 lines carry no year: it is inferred from the file's time and the month sequence;
     # set it here when the file's time is misleading (copied files).
@@ -64,6 +78,7 @@ class SigninSettings:
     brute_force: BruteForceSettings = field(default_factory=BruteForceSettings)
     success: SuccessSettings = field(default_factory=SuccessSettings)
     stale_credentials: StaleCredentialSettings = field(default_factory=StaleCredentialSettings)
+    distributed: DistributedSettings = field(default_factory=DistributedSettings)
     syslog: SyslogSettings = field(default_factory=SyslogSettings)
     # Sources never reported: scanners, monitoring, known jump hosts (IPs, CIDRs or host names).
     allow_sources: tuple[str, ...] = ()

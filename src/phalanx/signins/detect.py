@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from phalanx.config.signins import SigninSettings
 from phalanx.core.finding import Finding
-from phalanx.signins.detectors import brute_force, spray, stale
+from phalanx.signins.detectors import brute_force, distributed, spray, stale
 from phalanx.signins.detectors.prepare import prepare
 
 
@@ -18,8 +18,10 @@ def detect_all(table: pa.Table | pl.DataFrame, settings: SigninSettings) -> list
         return []
     sprays = spray.detect(frame, settings)
     stale_pairs = stale.stale_pairs(frame, settings)
+    brute_forces = brute_force.detect(frame, settings, sprays, stale_pairs)
+    per_source = [*sprays, *brute_forces]
     return [
-        *sprays,
-        *brute_force.detect(frame, settings, sprays, stale_pairs),
+        *per_source,
+        *distributed.detect(frame, settings, per_source),
         *stale.detect(frame, settings, stale_pairs),
     ]

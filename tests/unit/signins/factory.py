@@ -26,6 +26,7 @@ class Log:
         reason: FailureReason = FailureReason.BAD_PASSWORD,
         kind: SourceKind = SourceKind.IP,
         code: str = "",
+        client: str | None = None,
     ) -> Log:
         if outcome in (Outcome.SUCCESS,):
             reason = FailureReason.NONE
@@ -39,6 +40,7 @@ class Log:
             code=code or None,
             log_source="test",
             record=self.rows.rows + 1,
+            client=client,
         )
         return self
 

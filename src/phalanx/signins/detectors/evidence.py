@@ -47,9 +47,9 @@ def summarise(rows: pl.DataFrame) -> dict[int, Episode]:
     if rows.is_empty():
         return {}
     grouped = rows.group_by(EPISODE).agg(
-        sources=pl.col("source").unique().sort(),
-        source_kind=pl.col("source_kind").first(),
-        accounts=pl.col("account").unique().sort(),
+        sources=pl.col("source").cast(pl.String).unique().sort(),
+        source_kind=pl.col("source_kind").cast(pl.String).first(),
+        accounts=pl.col("account").cast(pl.String).unique().sort(),
         attempts=pl.len(),
         first=pl.col("time").min(),
         last=pl.col("time").max(),

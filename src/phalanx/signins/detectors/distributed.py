@@ -1,0 +1,258 @@
+"""Distributed sprays: many sources, each below every per-source threshold (T1110.003).
+
+Sprays that rotate through hundreds of proxy or botnet addresses make one or two attempts per
+address: per-source rules (Sigma, Hayabusa, Sentinel, Splunk, fail2ban, CrowdSec) never see
+them. What ties the attempts together is the tool: the same client / user agent, protocol and
+failure code, against many accounts, from many sources, and the targeted accounts do not go
+on to sign in from those sources (typos do). A fingerprint whose failing accounts almost never
+sign in with it is an attacker's; a legitimate client's failures need a surge over its own
+daily baseline.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from datetime import timedelta
+
+import polars as pl
+
+from phalanx.config.signins import DistributedSettings, SigninSettings
+from phalanx.core.finding import Finding, Severity
+from phalanx.signins.detectors.episodes import EPISODE, Horizon, merge_windows, rows_in_episodes
+from phalanx.signins.detectors.evidence import Episode, summarise, timeline_points
+from phalanx.signins.detectors.explain import compromised_sentence, listing, span
+from phalanx.signins.schema import FailureReason, Outcome
+
+KIND = "signins.distributed_spray"
+TECHNIQUE = "T1110.003"
+FINGERPRINT = "fingerprint"
+TYPO_GRACE = timedelta(hours=1)  # a failure its own source turns into a success this soon
+_SPRAY_REASONS = [FailureReason.BAD_PASSWORD.value, FailureReason.UNKNOWN_ACCOUNT.value]
+
+
+def detect(
+    frame: pl.DataFrame, settings: SigninSettings, explained: list[Finding]
+) -> list[Finding]:
+    params = settings.distributed
+    light = _light_failures(frame, {s for f in explained for s in f.sources}, params)
+    if light.is_empty():
+        return []
+    # Removing typos only lowers the counts: a window too small before is too small after, so
+    # the costly typo join runs only over the rough waves.
+    rough = _waves(_windows(light, params), params)
+    if rough.is_empty():
+        return []
+    failures = _drop_typos(frame, rows_in_episodes(light, rough, [FINGERPRINT]).drop(EPISODE))
+    windows = _windows(failures, params).join(
+        _fingerprint_profile(frame, failures, params.window_hours), on=FINGERPRINT, how="left"
+    )
+    baseline_or_tool = (pl.col("success_share") <= params.max_success_share) | (
+        pl.col("accounts") >= pl.col("baseline") * params.surge_factor
+    )
+    waves = _waves(windows.filter(baseline_or_tool), params)
+    if waves.is_empty():
+        return []
+    rows = rows_in_episodes(failures, waves, [FINGERPRINT])
+    found = summarise(rows)
+    _attach_compromised(frame, rows, found, timedelta(hours=settings.success.within_hours))
+    fingerprints = dict(waves.select(EPISODE, FINGERPRINT).iter_rows())
+    return [
+        _finding(e, fingerprints[e.number]) for e in sorted(found.values(), key=lambda e: e.first)
+    ]
+
+
+def fingerprint() -> pl.Expr:
+    """What a spraying tool leaves the same on every attempt, whatever address it comes from."""
+    return pl.concat_str(
+        pl.col("log_source").cast(pl.String).str.split(":").list.first(),
+        pl.col("protocol").cast(pl.String).fill_null(""),
+        pl.col("client").cast(pl.String).fill_null(""),
+        pl.col("target").cast(pl.String).fill_null(""),
+        separator=" | ",
+    )
+
+
+def _light_failures(
+    frame: pl.DataFrame, explained_sources: set[str], params: DistributedSettings
+) -> pl.DataFrame:
+    """Password failures from sources that stay under the per-source cap in their day, and
+    that no per-source finding already explains: the raw material of a rotated spray."""
+    failures = frame.filter(
+        pl.col("is_guess")
+        & (pl.col("outcome") == Outcome.FAILURE.value)
+        & pl.col("failure_reason").is_in(_SPRAY_REASONS)
+        & ~pl.col("source").is_in(list(explained_sources))
+    )
+    day = pl.col("time").dt.truncate(f"{params.window_hours}h")
+    per_source_day = pl.len().over("source", day)
+    return failures.filter(per_source_day <= params.max_attempts_per_source).with_columns(
+        fingerprint().alias(FINGERPRINT)
+    )
+
+
+def _drop_typos(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """Failures that their own source turns into a success within the hour are typos."""
+    pairs = failures.select("source", "account").unique()
+    successes = (
+        frame.select("source", "account", "time", "is_success")
+        .filter(pl.col("is_success") & pl.col("source").is_in(pairs["source"].unique().implode()))
+        .join(pairs, on=["source", "account"], how="semi")
+        .select("source", "account", pl.col("time").alias("resolved_at"))
+        .sort("resolved_at")
+    )
+    typo = failures.sort("time").join_asof(
+        successes,
+        left_on="time",
+        right_on="resolved_at",
+        by=["source", "account"],
+        strategy="forward",
+        tolerance=TYPO_GRACE,
+        check_sortedness=False,  # sorted by time; Polars cannot verify it per group
+    )
+    return typo.filter(pl.col("resolved_at").is_null()).drop("resolved_at")
+
+
+def _windows(failures: pl.DataFrame, params: DistributedSettings) -> pl.DataFrame:
+    horizon = Horizon(params.window_hours * 60, min_accounts=params.min_accounts)
+    return (
+        failures.sort(FINGERPRINT, "time")
+        .group_by_dynamic(
+            "time",
+            every=horizon.step,
+            period=horizon.period,
+            group_by=FINGERPRINT,
+            closed="left",
+            start_by="window",
+        )
+        .agg(
+            accounts=pl.col("account").n_unique(),
+            sources=pl.col("source").n_unique(),
+            attempts=pl.len(),
+            first=pl.col("time").min(),
+            last=pl.col("time").max(),
+        )
+    )
+
+
+def _waves(windows: pl.DataFrame, params: DistributedSettings) -> pl.DataFrame:
+    """(fingerprint, first, last, episode) of the windows big and spread enough to be waves."""
+    wave = (
+        (pl.col("accounts") >= params.min_accounts)
+        & (pl.col("sources") >= params.min_sources)
+        & (pl.col("attempts") <= pl.col("sources") * params.max_attempts_per_source)
+    )
+    flagged = windows.filter(wave)
+    if flagged.is_empty():
+        return pl.DataFrame()
+    return merge_windows(flagged.select(FINGERPRINT, "first", "last"), [FINGERPRINT])
+
+
+def _fingerprint_profile(frame: pl.DataFrame, failures: pl.DataFrame, hours: int) -> pl.DataFrame:
+    """Per fingerprint: the share of its failing accounts that also sign in with it, and its
+    median failing accounts per day over the whole input (quiet days count as zero)."""
+    failed = failures.select(FINGERPRINT, "account").unique()
+    succeeded = (
+        frame.select("account", "is_success", "log_source", "protocol", "client", "target")
+        .filter(pl.col("is_success"))
+        .join(failed.select("account").unique(), on="account", how="semi")
+        .select(fingerprint().alias(FINGERPRINT), "account")
+        .unique()
+    )
+    share = (
+        failed.join(succeeded.with_columns(ok=pl.lit(1)), on=[FINGERPRINT, "account"], how="left")
+        .group_by(FINGERPRINT)
+        .agg(success_share=pl.col("ok").fill_null(0).mean())
+    )
+    bucket = f"{hours}h"
+    days = failures.select(pl.col("time").dt.truncate(bucket).n_unique()).item()
+    first, last = frame.select(
+        pl.col("time").min().alias("a"), pl.col("time").max().alias("b")
+    ).row(0)
+    periods = max(int((last - first) / timedelta(hours=hours)) + 1, int(days), 1)
+    daily = failures.group_by(FINGERPRINT, pl.col("time").dt.truncate(bucket)).agg(
+        n=pl.col("account").n_unique()
+    )
+    medians = [
+        (name, _median_with_quiet_periods(counts, periods))
+        for name, counts in daily.group_by(FINGERPRINT).agg(pl.col("n")).iter_rows()
+    ]
+    baseline = pl.DataFrame(
+        medians, schema={FINGERPRINT: pl.String, "baseline": pl.Float64}, orient="row"
+    )
+    return share.join(baseline, on=FINGERPRINT, how="left")
+
+
+def _median_with_quiet_periods(counts: list[int], periods: int) -> float:
+    values = sorted([0] * max(periods - len(counts), 0) + list(counts))
+    middle = len(values) // 2
+    return float(values[middle]) if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def _attach_compromised(
+    frame: pl.DataFrame, rows: pl.DataFrame, found: dict[int, Episode], within: timedelta
+) -> None:
+    """A wave's target that then signs in (or passes the password check) from one of the
+    wave's own sources has had its password guessed."""
+    touched = rows.select("episode", "source", "account", "time")
+    proven = frame.filter(
+        pl.col("is_proven") & pl.col("source").is_in(touched["source"].unique().implode())
+    )
+    hits = touched.join(proven, on=["source", "account"], suffix="_ok").filter(
+        (pl.col("time_ok") >= pl.col("time")) & (pl.col("time_ok") <= pl.col("time") + within)
+    )
+    for row in hits.sort("time_ok").iter_rows(named=True):
+        episode = found[row["episode"]]
+        how = "signed in" if row["outcome"] == "success" else f"password accepted ({row['code']})"
+        episode.compromised.setdefault(
+            row["account"], f"{how} at {row['time_ok']} from {row['source']}"
+        )
+
+
+def _prefixes(sources: tuple[str, ...]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for source in sources:
+        try:
+            address = ipaddress.ip_address(source)
+        except ValueError:
+            continue
+        length = 24 if address.version == 4 else 48
+        counts[str(ipaddress.ip_network(f"{address}/{length}", strict=False))] += 1
+    return dict(counts.most_common(10))
+
+
+def _finding(episode: Episode, fingerprint_text: str) -> Finding:
+    sources, accounts = len(episode.sources), len(episode.accounts)
+    explanation = (
+        f"{accounts} accounts failed to sign in {span(episode)} from {sources} different "
+        f"sources, {episode.attempts / sources:.1f} attempt(s) per source — too few for any "
+        f"per-source rule — all with the same client fingerprint ({fingerprint_text}), and the "
+        f"targeted accounts did not go on to sign in from those sources. That is a password "
+        f"spray rotated through many addresses (proxies, botnets). "
+        + compromised_sentence(episode)
+        + f"Enforce MFA on the targeted accounts ({listing(list(episode.accounts))}); block "
+        f"legacy authentication or the client if it is not used; consider blocking the busiest "
+        f"networks listed."
+    )
+    return Finding(
+        kind=KIND,
+        severity=Severity.CRITICAL if episode.compromised else Severity.HIGH,
+        title=f"Distributed password spray from {sources} sources against {accounts} accounts",
+        explanation=explanation,
+        technique=TECHNIQUE,
+        confidence="medium",
+        sources=episode.sources,
+        accounts=episode.accounts,
+        compromised=tuple(sorted(episode.compromised)),
+        first_seen=episode.first,
+        last_seen=episode.last,
+        attempts=episode.attempts,
+        evidence=tuple(episode.evidence),
+        details={
+            "fingerprint": fingerprint_text,
+            "networks": _prefixes(episode.sources),
+            "failure_reasons": dict(episode.reasons),
+            "compromised_how": dict(episode.compromised),
+            "timeline": timeline_points(episode),
+        },
+    )
