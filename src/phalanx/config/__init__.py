@@ -91,5 +91,13 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
-__all__ = ["ConfigError", "MailSettings", "PasswordSettings", "ServerSettings", "Settings", "SigninSettings",
-           "from_mapping", "load_settings"]
+__all__ = [
+    "ConfigError",
+    "MailSettings",
+    "PasswordSettings",
+    "ServerSettings",
+    "Settings",
+    "SigninSettings",
+    "from_mapping",
+    "load_settings",
+]
