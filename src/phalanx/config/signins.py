@@ -82,5 +82,9 @@ class SigninSettings:
     syslog: SyslogSettings = field(default_factory=SyslogSettings)
     # Sources never reported: scanners, monitoring, known jump hosts (IPs, CIDRs or host names).
     allow_sources: tuple[str, ...] = ()
+    # One person, many spellings: account names are matched case-folded on their local part
+    # (CONTOSO\\JSmith = jsmith@contoso.org = jsmith); list here what that cannot see, such
+    # as "j.smith" = "jsmith" or a VPN's "smithj" = "jsmith".
+    account_aliases: dict[str, str] = field(default_factory=dict)
     # A column-mapping TOML for generic CSV/NDJSON exports (VPN appliances...), see docs.
     column_map: Path | None = None

@@ -13,7 +13,7 @@ from phalanx.signins.detectors.prepare import prepare
 
 def detect_all(table: pa.Table | pl.DataFrame, settings: SigninSettings) -> list[Finding]:
     """Pure: the same table and settings always give the same findings (event time only)."""
-    frame = prepare(table)
+    frame = prepare(table, settings.account_aliases)
     if frame.is_empty():
         return []
     sprays = spray.detect(frame, settings)

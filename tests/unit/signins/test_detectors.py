@@ -219,3 +219,16 @@ def test_explicit_credential_attempts_make_a_spray_but_never_a_brute_force() -> 
     for n in range(14):  # 4648: a logon was tried, the log does not say it failed
         log.add(n, "smisenar", "desktop-1", Outcome.ATTEMPT, FailureReason.NONE, SourceKind.HOST)
     assert detect_all(log.table(), DEFAULTS) == []
+
+
+def test_one_person_across_ad_entra_and_vpn_is_one_account() -> None:
+    log = Log()
+    for n in range(2):  # the same guessing, spelled three ways by three systems
+        log.add(n * 60, "CONTOSO\\JSmith", "198.51.100.7")
+        log.add(n * 60 + 10, "jsmith@contoso.org", "198.51.100.7")
+        log.add(n * 60 + 20, "j.smith", "198.51.100.7")
+    aliased = from_mapping(SigninSettings, {"account_aliases": {"J.Smith": "jsmith"}}, where="t")
+    assert detect_all(log.table(), DEFAULTS) == []  # 4 + 2 failures: j.smith is someone else
+    brute = only(detect_all(log.table(), aliased), "signins.brute_force")
+    assert brute.accounts == ("jsmith",)
+    assert brute.attempts == 6

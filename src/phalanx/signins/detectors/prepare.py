@@ -6,6 +6,7 @@ are, and drops what can never be an attack signal (machine accounts, records wit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import polars as pl
@@ -44,7 +45,9 @@ DETECTION_COLUMNS = (
 )
 
 
-def prepare(table: pa.Table | pl.DataFrame) -> pl.DataFrame:
+def prepare(
+    table: pa.Table | pl.DataFrame, aliases: Mapping[str, str] | None = None
+) -> pl.DataFrame:
     """The detection frame: is_guess / is_success / is_proven flags on every row.
 
     Machine accounts and records without a time get no flag (so no detector counts them)
@@ -52,6 +55,8 @@ def prepare(table: pa.Table | pl.DataFrame) -> pl.DataFrame:
     """
     frame = pl.from_arrow(_encoded(table)) if isinstance(table, pa.Table) else table
     assert isinstance(frame, pl.DataFrame)
+    if aliases:
+        frame = frame.with_columns(_canonical_accounts(aliases))
     outcome = pl.col("outcome")
     usable = (pl.col("time") >= _EARLIEST) & ~pl.col("is_machine") & (pl.col("account") != "")
     return frame.with_columns(
@@ -68,6 +73,12 @@ def prepare(table: pa.Table | pl.DataFrame) -> pl.DataFrame:
         # was checked (MFA or Conditional Access required, 50074/50076/53003...).
         is_proven=usable & outcome.is_in([Outcome.SUCCESS.value, Outcome.PASSWORD_VALID.value]),
     )
+
+
+def _canonical_accounts(aliases: Mapping[str, str]) -> pl.Expr:
+    """One account per person across AD, Entra, VPN and sshd, from the configured aliases."""
+    folded = {alias.casefold(): canonical.casefold() for alias, canonical in aliases.items()}
+    return pl.col("account").cast(pl.String).replace(folded).cast(pl.Categorical).alias("account")
 
 
 def _encoded(table: pa.Table) -> pa.Table:
