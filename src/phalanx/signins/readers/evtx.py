@@ -49,8 +49,9 @@ def read(
     source: InputFile, stats: InputStats, settings: SigninSettings
 ) -> Iterator[pa.RecordBatch]:
     path = _local_file(source)
-    if path is not None and _worth_splitting(path):
-        yield from _read_in_pieces(path, source.name, stats)
+    workers = _start_workers(path, source.name) if path and _worth_splitting(path) else None
+    if workers is not None:
+        yield from _gather(*workers, stats)
         return
     with source.open() as stream:
         yield from _read_stream(stream, source.name, stats)
@@ -102,14 +103,27 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _read_in_pieces(path: Path, name: str, stats: InputStats) -> Iterator[pa.RecordBatch]:
+_Piece = tuple[list[pa.RecordBatch], InputStats]
+
+
+def _start_workers(path: Path, name: str) -> tuple[ProcessPoolExecutor, Iterator[_Piece]] | None:
+    """Hands the pieces of the file to worker processes; None where processes cannot start."""
     starts = range(_HEADER_BYTES, path.stat().st_size, _PIECE_BYTES)
     # spawn, not fork: the parent may run threads (Arrow's, a web server's) a fork would break.
-    pool = ProcessPoolExecutor(_cores(), mp_context=multiprocessing.get_context("spawn"))
     try:
+        pool = ProcessPoolExecutor(_cores(), mp_context=multiprocessing.get_context("spawn"))
         pieces = pool.map(
             _read_piece, repeat(str(path)), repeat(name), starts, repeat(_PIECE_BYTES)
         )
+    except (OSError, RuntimeError):  # e.g. inside a daemon process: read it in this one
+        return None
+    return pool, pieces
+
+
+def _gather(
+    pool: ProcessPoolExecutor, pieces: Iterator[_Piece], stats: InputStats
+) -> Iterator[pa.RecordBatch]:
+    try:
         for batches, piece_stats in pieces:
             stats.records += piece_stats.records
             stats.signins += piece_stats.signins
@@ -119,9 +133,7 @@ def _read_in_pieces(path: Path, name: str, stats: InputStats) -> Iterator[pa.Rec
         pool.shutdown(cancel_futures=True)
 
 
-def _read_piece(
-    path: str, name: str, start: int, length: int
-) -> tuple[list[pa.RecordBatch], InputStats]:
+def _read_piece(path: str, name: str, start: int, length: int) -> _Piece:
     """In a worker: the sign-ins of `length` bytes of chunks from `start`, behind the header."""
     with open(path, "rb") as file:
         header = file.read(_HEADER_BYTES)

@@ -560,6 +560,12 @@ def test_a_large_log_read_in_pieces_by_several_processes_gives_the_same_sign_ins
     assert (pieces_stats.records, pieces_stats.signins) == (whole_stats.records, len(whole))
     assert pieces_stats.skips.counts == whole_stats.skips.counts == {"corrupt_chunk": 1}
 
+    def no_processes(*args: object, **kwargs: object) -> None:
+        raise OSError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(evtx, "ProcessPoolExecutor", no_processes)
+    assert read_evtx(path)[0] == whole  # read in this process instead
+
 
 def test_not_an_evtx_at_all_is_one_skip() -> None:
     rows, stats = _read(evtx, _from_bytes("x.evtx", b"not an event log"))
