@@ -228,7 +228,8 @@ def test_one_person_across_ad_entra_and_vpn_is_one_account() -> None:
         log.add(n * 60 + 10, "jsmith@contoso.org", "198.51.100.7")
         log.add(n * 60 + 20, "j.smith", "198.51.100.7")
     aliased = from_mapping(SigninSettings, {"account_aliases": {"J.Smith": "jsmith"}}, where="t")
-    assert detect_all(log.table(), DEFAULTS) == []  # 4 + 2 failures: j.smith is someone else
-    brute = only(detect_all(log.table(), aliased), "signins.brute_force")
+    table = log.table()
+    assert detect_all(table, DEFAULTS) == []  # 4 + 2 failures: j.smith is someone else
+    brute = only(detect_all(table, aliased), "signins.brute_force")
     assert brute.accounts == ("jsmith",)
     assert brute.attempts == 6
