@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from phalanx.core.errors import InputError
 from phalanx.passwords.denylist import DenyList, load_wordlist
@@ -16,6 +19,7 @@ from phalanx.passwords.pwned import (
     PwnedStore,
     build_store,
     open_pwned_source,
+    parse_lines,
 )
 
 SEEN = {"Winter2024!": 812, "P@ssw0rd": 70_000_000, "hunter2": 1}
@@ -92,3 +96,19 @@ def test_hash_list_given_as_word_list_is_refused(tmp_path: Path) -> None:
     path = _single_file(tmp_path, "ntlm")
     with pytest.raises(InputError, match="Pwned Passwords hash list"):
         load_wordlist(DenyList(), path)
+
+
+@given(st.lists(st.tuples(st.binary(min_size=16, max_size=16), st.integers(0, 10**11),
+                          st.booleans()), min_size=1, max_size=50))
+def test_parser_round_trip(rows: list[tuple[bytes, int, bool]]) -> None:
+    text = "".join(f"{(h.hex() if lower else h.hex().upper())}:{c}\r\n" for h, c, lower in rows)
+    parsed = parse_lines(text.encode(), "ntlm")
+    assert [int(v) for v in parsed.hi] == [int.from_bytes(h[:8], "big") for h, _, _ in rows]
+    assert [int(v) for v in parsed.lo] == [int.from_bytes(h[8:12], "big") for h, _, _ in rows]
+    assert [int(v) for v in parsed.counts] == [min(c, COUNT_MAX) for _, c, _ in rows]
+
+
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_crash_the_parser(data: bytes) -> None:
+    with contextlib.suppress(InputError):
+        parse_lines(data, "sha1")
