@@ -74,6 +74,8 @@ def read(
 ) -> Iterator[pa.RecordBatch]:
     batches = SignInBatches(source.name)
     for number, line in source.text_lines():
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # the byte-order mark Windows tools write
         if not line.strip():
             continue
         stats.records += 1

@@ -298,6 +298,11 @@ def test_winlogbeat_layout() -> None:
     assert (row["log_source"], row["record"]) == ("windows_json:4625", 1)
 
 
+def test_a_byte_order_mark_is_not_a_bad_line() -> None:
+    rows, stats = read_lines(b"\xef\xbb\xbf" + orjson.dumps(_winlogbeat_4625()) + b"\r\n")
+    assert (len(rows), stats.skips.total) == (1, 0)
+
+
 def test_winlogbeat_6_layout_with_top_level_event_data() -> None:
     line = {
         "@timestamp": "2019-05-01T08:00:00Z",
