@@ -25,7 +25,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)  # messages name paths: never break them
 PROGRESS_FROM_BYTES = 20_000_000  # below this a scan is over before a bar would help
 
 
