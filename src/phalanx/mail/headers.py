@@ -1,0 +1,263 @@
+"""Header checks: the Received chain, SPF/DKIM/DMARC results, sender mismatches, impersonation
+of the organisation or a known brand in the display name, lookalike and punycode domains."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from phalanx.config.mail import MailSettings
+from phalanx.mail import brands
+from phalanx.mail.domains import lookalike_of, registrable_domain, under, unicode_host
+from phalanx.mail.parse import ParsedMessage
+from phalanx.mail.verdict import BEC, CREDENTIAL_PHISHING, GENERIC, Signal
+
+_IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])|(?<=\[)[0-9a-fA-F:]{3,39}(?=\])")
+_AUTH = re.compile(r"\b(spf|dkim|dmarc|compauth)\s*=\s*([a-z]+)", re.IGNORECASE)
+_ADDRESS_IN_NAME = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+FREEMAIL = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "protonmail.com",
+        "proton.me",
+        "zoho.com",
+        "yandex.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "web.de",
+        "msn.com",
+        "hotmail.co.uk",
+        "outlook.fr",
+        "hotmail.fr",
+        "libero.it",
+        "seznam.cz",
+        "tutanota.com",
+        "inbox.com",
+        "bol.com.br",
+        "uol.com.br",
+        "terra.com.br",
+        "rediffmail.com",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who the message says it is from, and how it travelled."""
+
+    from_header: str
+    display_name: str
+    from_address: str
+    from_domain: str
+    reply_to: str
+    return_path: str
+    subject: str
+    hops: int
+    ips: tuple[str, ...]
+    originating_ip: str
+    auth: dict[str, str]  # mechanism -> result, from the first Authentication-Results
+
+
+def _address(value: str) -> tuple[str, str]:
+    name, address = parseaddr(value[:500])
+    return name.strip().strip('"').strip(), address.strip().strip("<>").lower()
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip(".").lower() if "@" in address else ""
+
+
+def _public(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_global
+    except ValueError:
+        return False
+
+
+def read_envelope(parsed: ParsedMessage) -> Envelope:
+    from_header = parsed.header("from")
+    name, address = _address(from_header)
+    received = parsed.all("received")
+    ips: list[str] = []
+    for hop in received:
+        for ip in _IP.findall(hop.split(" by ", 1)[0]):
+            if _public(ip) and ip not in ips:
+                ips.append(ip)
+    return Envelope(
+        from_header=from_header[:500],
+        display_name=name,
+        from_address=address,
+        from_domain=_domain(address),
+        reply_to=_address(parsed.header("reply-to"))[1],
+        return_path=_address(parsed.header("return-path"))[1],
+        subject=parsed.header("subject")[:1000],
+        hops=len(received),
+        ips=tuple(ips[:20]),
+        # Received headers are prepended: the last one names the first server that took it.
+        originating_ip=ips[-1] if ips else "",
+        auth=_auth_results(parsed),
+    )
+
+
+def _auth_results(parsed: ParsedMessage) -> dict[str, str]:
+    results: dict[str, str] = {}
+    for value in parsed.all("authentication-results")[:3]:
+        for mechanism, result in _AUTH.findall(value):
+            results.setdefault(mechanism.lower(), result.lower())
+    spf = parsed.header("received-spf").split(" ", 1)[0].lower()
+    if spf and "spf" not in results:
+        results["spf"] = spf
+    return results
+
+
+def check(parsed: ParsedMessage, env: Envelope, settings: MailSettings) -> list[Signal]:
+    signals = _auth_signals(env)
+    signals += _mismatch_signals(env)
+    signals += _impersonation_signals(env, settings)
+    if not env.from_address:
+        signals.append(Signal("header.no_from", 10, GENERIC, "The message has no sender address."))
+    return signals
+
+
+def _auth_signals(env: Envelope) -> list[Signal]:
+    signals = []
+    if env.auth.get("dmarc") == "fail":
+        signals.append(
+            Signal(
+                "auth.dmarc_fail",
+                30,
+                GENERIC,
+                "The sender's domain did not pass DMARC: the From address is probably forged.",
+            )
+        )
+    if env.auth.get("spf") in ("fail", "softfail"):
+        signals.append(
+            Signal(
+                "auth.spf_fail",
+                12,
+                GENERIC,
+                "The sending server is not allowed to send for this domain (SPF).",
+            )
+        )
+    if env.auth.get("dkim") == "fail":
+        signals.append(
+            Signal("auth.dkim_fail", 8, GENERIC, "The message's DKIM signature did not verify.")
+        )
+    if env.auth.get("compauth") == "fail" and env.auth.get("dmarc") != "fail":
+        signals.append(
+            Signal(
+                "auth.compauth_fail",
+                15,
+                GENERIC,
+                "Microsoft's composite authentication failed for the sender.",
+            )
+        )
+    return signals
+
+
+def _mismatch_signals(env: Envelope) -> list[Signal]:
+    signals = []
+    from_reg = registrable_domain(env.from_domain) if env.from_domain else ""
+    reply_domain = _domain(env.reply_to)
+    if reply_domain and from_reg and registrable_domain(reply_domain) != from_reg:
+        free = reply_domain in FREEMAIL
+        signals.append(
+            Signal(
+                "header.reply_to_mismatch",
+                20 if free else 12,
+                BEC,
+                f"Replies go to {reply_domain}, not to the sender's domain {env.from_domain}"
+                + (" (a free mailbox)." if free else "."),
+            )
+        )
+    match = _ADDRESS_IN_NAME.search(env.display_name)
+    if match and from_reg and registrable_domain(match.group(1).lower()) != from_reg:
+        signals.append(
+            Signal(
+                "header.address_in_display_name",
+                25,
+                GENERIC,
+                f"The display name shows the address of {match.group(1).lower()} but the mail "
+                f"comes from {env.from_domain}.",
+            )
+        )
+    return signals
+
+
+def _impersonation_signals(env: Envelope, settings: MailSettings) -> list[Signal]:
+    signals: list[Signal] = []
+    domain = env.from_domain
+    org = settings.organisation_domains
+    if domain:
+        unicode_domain = unicode_host(domain)
+        if unicode_domain != domain:
+            signals.append(
+                Signal(
+                    "header.punycode_sender",
+                    25,
+                    CREDENTIAL_PHISHING,
+                    f"The sender's domain {domain} is an internationalised "
+                    f"(punycode) name that reads as {unicode_domain}.",
+                )
+            )
+        target = lookalike_of(domain, org) if org else None
+        if target:
+            signals.append(
+                Signal(
+                    "header.org_lookalike_sender",
+                    45,
+                    CREDENTIAL_PHISHING,
+                    f"The sender's domain {domain} imitates the organisation's domain {target}.",
+                )
+            )
+    name = env.display_name.lower()
+    if name and domain and org and not any(under(domain, d) for d in org):
+        for org_name in (*settings.organisation_names, *org):
+            if org_name and org_name.lower() in name:
+                signals.append(
+                    Signal(
+                        "header.org_display_name",
+                        30,
+                        BEC,
+                        f'The display name "{env.display_name}" uses the '
+                        f"organisation's name but the mail comes from {domain}.",
+                    )
+                )
+                break
+    if name and domain:
+        signals += _brand_display_signals(env, settings)
+    return signals
+
+
+def _brand_display_signals(env: Envelope, settings: MailSettings) -> list[Signal]:
+    for brand in brands.brands_named(env.display_name, settings):
+        owned = brands.brand_domains(brand, settings)
+        if owned and not any(under(env.from_domain, d) for d in owned):
+            return [
+                Signal(
+                    "header.brand_display_name",
+                    30,
+                    CREDENTIAL_PHISHING,
+                    f'The display name "{env.display_name[:80]}" names {brand.title()} '
+                    f"but the mail comes from {env.from_domain}.",
+                )
+            ]
+    return []
