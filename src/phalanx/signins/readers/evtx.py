@@ -74,9 +74,9 @@ def _read_stream(
 
 
 # A large log is read by one process per core, each taking pieces of whole 64 KB chunks (every
-# chunk stands alone: its own strings and templates). Below this size starting the workers
-# costs more than it saves.
-_SPLIT_FROM_BYTES = 64 * 2**20
+# chunk stands alone: its own strings and templates). Starting the workers costs about a second
+# of CPU (each imports pyarrow); below this size that is more than it saves on two cores.
+_SPLIT_FROM_BYTES = 256 * 2**20
 _PIECE_BYTES = 256 * _CHUNK_BYTES
 
 
