@@ -13,7 +13,8 @@ actually obtained is counted back and printed.
 
 Prints, for each share: the parser alone (records_json(), nothing else) and the reader end to
 end, as records per second of wall time and of CPU time (the CPU figure is the steadier one on
-a shared machine). Best of --runs.
+a shared machine). Best of --runs. Logs of 256 MB and more are read by one worker process per
+core (see readers/evtx.py); --one-process measures the single-process reader on them.
 """
 
 from __future__ import annotations
@@ -162,7 +163,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=250_000)
     parser.add_argument("--logon-share", type=float, action="append", dest="shares")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--one-process", action="store_true", help="no worker processes, whatever the log's size"
+    )
     args = parser.parse_args()
+    if args.one_process:
+        evtx._SPLIT_FROM_BYTES = sys.maxsize  # the reader's own threshold, lifted for comparison
     shares = args.shares or [0.25, 1.0]
     print("command:", shlex.join([Path(sys.executable).name, *sys.argv]))
     with tempfile.TemporaryDirectory(prefix="evtx-bench-") as folder:
