@@ -172,14 +172,14 @@ def _records(parser: PyEvtxParser, stats: InputStats) -> Iterator[dict[str, Any]
 def _add_record(record: dict[str, Any], batches: SignInBatches, stats: InputStats) -> bool:
     """Adds the sign-in a logon record holds; False for other records and skipped ones."""
     raw = record.get("data", "")
+    event_id = raw_event_id(raw)
+    if event_id is not None and event_id not in events.LOGON_EVENT_IDS:
+        return False  # most records: not a logon event, and not decoded
     number = record.get("event_record_id")
     if type(number) is not int or not 0 <= number < _MAX_RECORD_NUMBER:  # damaged header
         number = stats.records
-    event_id = raw_event_id(raw)
     if event_id is None:
         stats.skip("no_event_id", number)
-        return False
-    if event_id not in events.LOGON_EVENT_IDS:
         return False
     try:
         event = orjson.loads(raw)["Event"]
