@@ -1,0 +1,1 @@
+"""Generated sign-in logs: the example of `phalanx signins demo` and the labelled simulator."""
