@@ -12,6 +12,7 @@ import gc
 import getpass
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -54,6 +55,12 @@ PWNED = typer.Option([], "--pwned", "-p",
                           "HASH:COUNT file, or a directory of per-prefix files (SHA-1 or NTLM).")
 
 
+def _format(value: str) -> str:
+    if value not in ("table", "json", "csv"):
+        raise typer.BadParameter(f"{value!r}: use table, json or csv")
+    return value
+
+
 def _fail(error: PhalanxError) -> typer.Exit:
     typer.secho(f"error: {error}", fg="red", err=True)
     return typer.Exit(2)
@@ -90,14 +97,18 @@ def check(
             record["password"] = password
             record["matched_terms"] = list(result.matched_terms)
         sys.stdout.write(orjson.dumps(record).decode() + "\n")
+        sys.stdout.flush()
         refused += not result.accepted
     raise typer.Exit(1 if refused else 0)
 
 
-def _candidates() -> list[tuple[int, str]]:
+def _candidates() -> Iterator[tuple[int, str]]:
+    """Streamed: each answer is printed before the next line is read (works in a pipe)."""
     if sys.stdin.isatty():
-        return [(1, getpass.getpass("Password to check (not shown): "))]
-    return [(n, line.rstrip("\r\n")) for n, line in enumerate(sys.stdin, start=1)]
+        yield 1, getpass.getpass("Password to check (not shown): ")
+        return
+    for number, line in enumerate(sys.stdin, start=1):
+        yield number, line.rstrip("\r\n")
 
 
 @app.command()
@@ -128,7 +139,8 @@ def generate(
 def audit(
     hashfile: Path = typer.Argument(..., help="Hash dump: secretsdump, pwdump, DSInternals, or "
                                     "user:nthash lines (detected from the content)."),
-    output: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    output: str = typer.Option("table", "--format", "-f", help="table, json or csv.",
+                               callback=_format),
     reveal: bool = typer.Option(False, "--reveal", help="Show the guessed passwords (keep the "
                                 "output as secret as the dump)."),
     wordlist: list[Path] = WORDLIST,
@@ -227,7 +239,8 @@ def mfa_gaps_command(
                                              "signins scan --format json`."),
     audit_report: Path | None = typer.Option(None, "--audit-report", help="JSON of `phalanx "
                                              "passwords audit --format json`."),
-    output: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    output: str = typer.Option("table", "--format", "-f", help="table, json or csv.",
+                               callback=_format),
     config: Path | None = CONFIG,
 ) -> None:
     """Accounts that sign in with a password alone, most exposed first.
