@@ -6,6 +6,7 @@ import tempfile
 from enum import StrEnum
 from pathlib import Path
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -153,3 +154,59 @@ def _summary(result: ScanResult) -> None:
         for stats in result.inputs:
             for example in stats.skips.examples[:5]:
                 _err.print(f"  {example}")
+
+
+@app.command("watch")
+def watch_command(
+    paths: list[Path] = typer.Argument(..., help="Log files to follow (they may not exist yet)."),
+    state: Path = typer.Option(
+        Path("phalanx-watch.state"), "--state", help="Checkpoint file: offsets, window, emitted."
+    ),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between polls."),
+    once: bool = typer.Option(False, "--once", help="Poll once, checkpoint and exit (cron)."),
+    webhook: str | None = typer.Option(None, "--webhook", help="Also POST each finding here."),
+    syslog: str | None = typer.Option(
+        None, "--syslog", help="Also send each finding as RFC 5424 over UDP to HOST:PORT."
+    ),
+    config: Path | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+) -> None:
+    """Follow growing logs like `tail -F` and print findings as they form (NDJSON on stdout).
+
+    Each line is a finding with "status": "new" when first seen and "updated" when it grows
+    (more attempts, a newly compromised account). Restarting with the same --state neither
+    misses nor repeats anything.
+
+    Example:
+
+      phalanx signins watch /var/log/auth.log --state /var/lib/phalanx/auth.state
+    """
+    import time
+
+    from phalanx.reports.alerts import post_webhook, send_syslog
+    from phalanx.signins.watch import Watcher, WatchState
+
+    settings = settings_from(config)
+    target = _syslog_address(syslog) if syslog else None
+    watcher = Watcher(paths, settings.signins, WatchState.load(state))
+    while True:
+        for status, finding in watcher.poll():
+            document = {"status": status, **finding.to_dict()}
+            typer.echo(orjson.dumps(document).decode())
+            try:
+                if webhook:
+                    post_webhook(webhook, document)
+                if target:
+                    send_syslog(target, document)
+            except OSError as exc:
+                _err.print(f"[yellow]could not deliver a finding: {exc}[/]")
+        watcher.state.save(state)
+        if once:
+            return
+        time.sleep(interval)
+
+
+def _syslog_address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        fail(f"--syslog wants HOST:PORT, got {text!r}")
+    return host, int(port)
