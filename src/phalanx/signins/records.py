@@ -140,7 +140,8 @@ class SignInBatches:
         """The sign-ins added since the last flush as one batch, or None when there are none."""
         if not self.pending:
             return None
-        arrays = [pa.array(self._columns[name], type=SIGNIN_SCHEMA.field(name).type)
-                  for name in COLUMNS]
+        arrays = [
+            pa.array(self._columns[name], type=SIGNIN_SCHEMA.field(name).type) for name in COLUMNS
+        ]
         self._columns = {name: [] for name in COLUMNS}
         return pa.RecordBatch.from_arrays(arrays, schema=SIGNIN_SCHEMA)

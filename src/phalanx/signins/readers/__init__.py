@@ -126,5 +126,13 @@ def _open_member(path: Path, member: zipfile.ZipInfo) -> BinaryIO:
     return io.BytesIO(data)
 
 
-__all__ = ["HEAD_BYTES", "READERS", "InputFile", "InputStats", "SigninReader", "detect",
-           "open_inputs", "reader_named"]
+__all__ = [
+    "HEAD_BYTES",
+    "READERS",
+    "InputFile",
+    "InputStats",
+    "SigninReader",
+    "detect",
+    "open_inputs",
+    "reader_named",
+]
