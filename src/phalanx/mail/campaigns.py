@@ -48,7 +48,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from datasketch import MinHash, MinHashLSH
 
@@ -132,6 +132,13 @@ SHARED_SERVICE_HOSTS = _names(
     amazonses.com sparkpostmail.com mailgun.org sendibt3.com sendinblue.com brevo.com
     stripocdn.email hubspotlinks.com hs-sites.com cloudfunctions.net secureserver.net"""
 )
+# Mail gateways' link protection: every link of a message rewritten to one of these hosts.
+URL_REWRITERS = _names(
+    """safelinks.protection.outlook.com clicktime.symantec.com urldefense.com
+    urldefense.proofpoint.com linkprotect.cudasvc.com protect-eu.mimecast.com
+    protect-us.mimecast.com protect2.fireeye.com secure-web.cisco.com scanner.topsec.com"""
+)
+_REWRITER_ENDINGS = tuple(sorted(URL_REWRITERS)) + tuple(f".{d}" for d in sorted(URL_REWRITERS))
 # Outbound mail networks of the big platforms (from their published SPF records): they send for
 # everybody, so one of their IPs says nothing about a common sender.
 SHARED_MAIL_NETWORKS = tuple(
@@ -244,14 +251,40 @@ def under_any(host: str, domains: frozenset[str]) -> bool:
     return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
 
+def _host_of_normalised(url: str) -> str:
+    """The host of a URL normalise_url returned (lower-case netloc, no parsing needed)."""
+    netloc = url.partition("://")[2].partition("/")[0].partition("?")[0]
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.partition(":")[0].strip(".")
+
+
 def normalise_url(url: str) -> str | None:
+    """The URL as one key: scheme and host lower-cased, fragment dropped, and the target of a
+    link-protection wrapper (Safe Links, Symantec ClickTime...) instead of the wrapper."""
     try:
         parts = urlsplit(url.strip())
+        if parts.netloc.lower().endswith(_REWRITER_ENDINGS):
+            parts = urlsplit(_protected_target(parts.query) or url.strip())
     except ValueError:
         return None
     if not parts.netloc:
         return None
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+
+
+def _protected_target(query: str) -> str | None:
+    """The original URL a mail gateway's rewritten link carries in its query, if any.
+
+    Mail forwarded from Microsoft 365 or from behind a security gateway has every link
+    rewritten to the gateway's host; the attacker's page is in a parameter.
+    """
+    for name in ("url", "u", "target"):
+        for value in parse_qs(query).get(name, ()):
+            if value.lower().startswith(("http://", "https://")):
+                return value
+    return None
 
 
 # --- evidence of one report ----------------------------------------------------------------
@@ -289,8 +322,8 @@ class _Policy:
             return "the organisation's own domain"
         if kind == "sender" and under_any(host, FREEMAIL_DOMAINS):
             return None
-        shared_service = under_any(host, SHARED_SERVICE_HOSTS)
-        if shared_service and kind in ("host", "domain"):
+        shared_service = under_any(host, SHARED_SERVICE_HOSTS | URL_REWRITERS)
+        if shared_service and kind in ("host", "domain", "sender_domain"):
             return "a shared service where anyone publishes"
         if under_any(host, self.ignored) and not (shared_service and kind == "url"):
             return "a well-known legitimate domain"
@@ -335,9 +368,7 @@ def report_features(analysis: Mapping[str, Any]) -> set[Feature]:
         url = normalise_url(raw)
         if url:
             found.add(("url", url))
-            host = host_of(url)
-            if host:
-                hosts.add(host)
+            hosts.add(_host_of_normalised(url))
     hosts.update(h.lower().strip(".") for h in _strings(ind.get("domains")))
     for host in filter(None, hosts):
         found.add(("host", host))
@@ -374,8 +405,10 @@ def _sender_features(analysis: Mapping[str, Any], ind: Mapping[str, Any]) -> set
 def _address(text: str) -> str | None:
     """The mailbox of a From/Return-Path value; an address in the display name (a common
     spoof: "support@bank.example" <x@evil.example>) is not the sender's."""
-    mailbox = parseaddr(text)[1] or text
-    match = _ADDRESS.fullmatch(mailbox.strip()) or _ADDRESS.search(text)
+    plain = text.strip()
+    if any(c in plain for c in '<"(,'):  # a display name: parseaddr is slow, so only then
+        plain = parseaddr(plain)[1] or plain
+    match = _ADDRESS.fullmatch(plain) or _ADDRESS.search(text)
     return match.group(0).lower() if match else None
 
 

@@ -49,6 +49,12 @@ _ADVICE: Mapping[tuple[str, str | None], tuple[str, str]] = {
         "Do not reply or call any number in it. If you paid or gave personal details, tell"
         " {it_contact}.",
     ),
+    ("malicious", "callback_phishing"): (
+        "This was a call-back scam: it wanted you to phone a number so that someone could talk"
+        " you into paying or installing software.",
+        "Do not call any number in it. If you called, paid or let someone onto your computer,"
+        " tell {it_contact} now.",
+    ),
     ("malicious", None): (
         "This email was malicious.",
         "Delete it. If you clicked a link, entered a password or opened an attachment, tell"

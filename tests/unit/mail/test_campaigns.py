@@ -171,6 +171,26 @@ def test_shared_services_link_by_exact_url_only() -> None:
     assert campaign.explanation == (f"all 2 reports share URL {form}",)
 
 
+def test_links_rewritten_by_a_mail_gateway_link_by_their_target() -> None:
+    target = "https://login.evil.example/owa"
+    safelinks = (
+        "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Flogin.evil.example"
+        "%2Fowa&data=05%7C01%7Calice%40uni.example&reserved=0"
+    )
+    index = CampaignIndex()
+    index.add("wrapped", analysis([safelinks]))
+    index.add("plain", analysis([target]))
+    index.add("other", analysis(["https://eur01.safelinks.protection.outlook.com/?url=x"]))
+    index.add("another", analysis(["https://eur01.safelinks.protection.outlook.com/?url=y"]))
+
+    [campaign] = index.campaigns()
+    assert campaign.report_ids == ("wrapped", "plain")
+    assert campaign.explanation == (
+        f"all 2 reports share URL {target}",
+        "all 2 reports share host login.evil.example",
+    )
+
+
 def test_attachment_hash_sending_ip_and_sender_address_link() -> None:
     index = CampaignIndex()
     index.add("h1", analysis(hashes=["AA" * 32]))
@@ -288,12 +308,12 @@ def test_malformed_analyses_never_crash_and_each_report_is_in_one_campaign(
 @pytest.mark.corpus
 def test_real_phishing_groups_into_explained_campaigns_without_one_blob(corpus: Path) -> None:
     analyze_module = pytest.importorskip("phalanx.mail.analyze")
-    from phalanx.config import Settings
+    from phalanx.config.mail import MailSettings
 
     index = CampaignIndex()
     paths = sorted((corpus / "mail" / "phishing").iterdir())
     for path in paths:
-        result = analyze_module.analyze(path.read_bytes(), Settings())
+        result = analyze_module.analyze(path.read_bytes(), MailSettings())
         index.add(path.name, result.to_dict())
 
     campaigns = index.campaigns()

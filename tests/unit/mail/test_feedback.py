@@ -91,7 +91,9 @@ def test_nothing_from_the_reported_mail_stays_clickable() -> None:
     [
         ("malicious", "malware", "disconnect the computer from the network"),
         ("malicious", "bec", "Do not reply, pay or change any bank details"),
+        ("malicious", "callback_phishing", "Do not call any number in it."),
         ("malicious", "something_new", "This email was malicious."),
+        ("error", "none", "We could not analyse this email automatically"),
         ("suspicious", "credential_phishing", "a person will look at it more closely"),
         ("spam", None, "This was spam"),
         ("clean", None, "We found nothing dangerous in this email."),

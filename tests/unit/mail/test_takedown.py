@@ -76,6 +76,8 @@ def test_a_malicious_report_gives_one_case_per_url_and_nothing_for_legitimate_li
                 "https://www.microsoft.com/logo.png",  # the brand it imitates
                 "https://docs.google.com/forms/d/e/abc/viewform",  # attacker content on a service
                 "https://portal.uni.example/",  # our own site
+                "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Flogin.evil"
+                ".example%2Fowa&data=x",  # Microsoft 365's wrapper around the same page
             ],
             domains=["login.evil.example", "lookalike-un1.example", "uni.example", "evil.example"],
         ),
