@@ -97,7 +97,8 @@ _SHARED_HOSTING_SUFFIXES = _names(
     000webhostapp.com sharepoint.com
     godaddysites.com webflow.io square.site myshopify.com onrender.com fly.dev surge.sh
     notion.site framer.app framer.website wordpress.com translate.goog ipfs.dweb.link
-    firebasestorage.app carrd.co mystrikingly.com jimdosite.com start.page"""
+    firebasestorage.app carrd.co mystrikingly.com jimdosite.com start.page
+    cloudfunctions.net run.app a.run.app"""
 )
 # Legitimate domains seen in phishing and clean mail alike (logos, XML namespaces, the real
 # login page a lure imitates, free-mail): sharing them says nothing about a common sender.
@@ -130,7 +131,7 @@ SHARED_SERVICE_HOSTS = _names(
     staticflickr.com res.cloudinary.com wetransfer.com we.tl
     sendgrid.net mandrillapp.com list-manage.com mcusercontent.com mailchi.mp
     amazonses.com sparkpostmail.com mailgun.org sendibt3.com sendinblue.com brevo.com
-    stripocdn.email hubspotlinks.com hs-sites.com cloudfunctions.net secureserver.net"""
+    stripocdn.email hubspotlinks.com hs-sites.com secureserver.net"""
 )
 # Mail gateways' link protection: every link of a message rewritten to one of these hosts.
 URL_REWRITERS = _names(
