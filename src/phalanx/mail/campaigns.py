@@ -10,8 +10,8 @@ Public API (stable; the service calls it, tests pin it):
     index.ignored()                     # -> evidence that was NOT allowed to link, and why
 
 A Campaign has `id` (the first-added report in it: stable while reports are only added),
-`report_ids`, `shared` (SharedEvidence: kind, value, count of reports in the campaign holding it)
-and `explanation` ("41 of 43 reports share host x").
+`report_ids`, `shared` (SharedEvidence: kind, value, count of reports in the campaign holding it),
+`explanation` ("41 of 43 reports share host x") and `verdicts` ({"malicious": 41, "spam": 2}).
 
 Grouping is union-find over evidence two reports hold in common:
 - url: the same full URL (scheme and host lower-cased, fragment dropped);
@@ -45,7 +45,7 @@ import re
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -178,6 +178,7 @@ class Campaign:
     report_ids: tuple[str, ...]
     shared: tuple[SharedEvidence, ...]
     explanation: tuple[str, ...]
+    verdicts: Mapping[str, int] = field(default_factory=dict)  # {"malicious": 41, "spam": 2}
 
     @property
     def size(self) -> int:
@@ -188,6 +189,7 @@ class Campaign:
             "id": self.id,
             "report_ids": list(self.report_ids),
             "size": self.size,
+            "verdicts": dict(self.verdicts),
             "shared": [s.to_dict() for s in self.shared],
             "explanation": list(self.explanation),
         }
@@ -537,6 +539,7 @@ class CampaignIndex:
         self._ids: list[str] = []
         self._slot: dict[str, int] = {}
         self._features: list[set[Feature]] = []
+        self._verdicts: list[str] = []
         self._postings: dict[Feature, set[int]] = defaultdict(set)
         # Near-duplicate text: a report points at the representative texts it resembles; only
         # representatives sit in the LSH, so a 5,000-report campaign is one LSH entry, not 5,000
@@ -564,10 +567,13 @@ class CampaignIndex:
             self._ids.append(report_id)
             self._slot[report_id] = slot
             self._features.append(set())
+            self._verdicts.append("unknown")
         else:
             self._forget(slot)
         features = report_features(analysis) if isinstance(analysis, Mapping) else set()
         self._features[slot] = features
+        verdict = analysis.get("verdict") if isinstance(analysis, Mapping) else None
+        self._verdicts[slot] = verdict if isinstance(verdict, str) else "unknown"
         for feature in features:
             self._postings[feature].add(slot)
         text = analysis.get("text") if isinstance(analysis, Mapping) else None
@@ -682,6 +688,7 @@ class CampaignIndex:
             report_ids=tuple(self._ids[s] for s in slots),
             shared=shared,
             explanation=tuple(_explanation(shared, len(slots))),
+            verdicts=dict(Counter(self._verdicts[s] for s in slots).most_common()),
         )
 
 

@@ -67,6 +67,7 @@ def test_three_reports_sharing_a_host_are_one_campaign_named_after_it() -> None:
 
     assert campaign.id == "r0"
     assert campaign.report_ids == ("r0", "r1", "r2")
+    assert campaign.verdicts == {"malicious": 3}
     assert "all 3 reports share host login.evil-portal.example" in campaign.explanation
     assert ("host", "login.evil-portal.example", 3) in {
         (s.kind, s.value, s.count) for s in campaign.shared
