@@ -48,7 +48,7 @@ class Policy:
     deny: DenyList
     min_length: int = 12
     min_parts: int = MIN_PARTS
-    min_guesses_log10: float = 8.0
+    min_guesses_log10: float = 10.0  # zxcvbn score 4; see PasswordSettings
     pwned: Sequence[PwnedLookup] = ()
 
 
