@@ -116,7 +116,7 @@ def _guessable(account: AccountHash, found: Crack, words: dict[str, str],
                                "list": source, "line": account.line}
     if reveal:
         details["password"] = found.password
-    if source == OWN_NAME and found.word == account.account.lower().rstrip("$"):
+    if found.word == account.account.lower().rstrip("$"):  # whichever list also has it
         return _finding("username", Severity.HIGH, "Password is the user name",
                         f"The password is the account's own name ({found.rule.describe()}): the "
                         "first thing a sprayer tries. Change it.", [account.qualified], **details)
