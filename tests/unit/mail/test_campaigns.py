@@ -295,7 +295,7 @@ junk = st.recursive(
         max_size=8,
     )
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 def test_malformed_analyses_never_crash_and_each_report_is_in_one_campaign(
     analyses: list[dict[str, Any]],
 ) -> None:
