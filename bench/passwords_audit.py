@@ -45,7 +45,7 @@ def main() -> None:
                                          rules, workers=args.workers))
     elapsed = time.perf_counter() - started
     found = {f.accounts[0] for f in result.findings if f.accounts[0].startswith("weak")}
-    print(f"audit: {len(accounts):,} accounts x {len(set(w.lower() for w in words)):,} words "
+    print(f"audit: {len(accounts):,} accounts x {len({w.lower() for w in words}):,} words "
           f"x {len(rules)} rules = {result.candidates:,} candidates (own names included)")
     print(f"       {elapsed:.1f} s on {args.workers} workers = "
           f"{result.candidates / elapsed / 1e6:.2f} M candidates/s; planted weak accounts "
