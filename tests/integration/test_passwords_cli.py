@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
+import pytest
 from typer.testing import CliRunner
 
 from phalanx.cli.main import app
@@ -98,3 +102,35 @@ def test_mfa_gaps_from_registrations_and_reports(tmp_path: Path) -> None:
     findings = orjson.loads(result.stdout)["findings"]
     assert [(f["accounts"][0], f["severity"]) for f in findings] == [("ben", "critical"),
                                                                      ("amy", "medium")]
+
+
+def test_mfa_gaps_reads_signin_logs_through_the_signin_readers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shell's glue: files -> sign-ins readers -> Arrow table -> mfa.py (a fake reader
+    stands in for the Entra reader, which is being written)."""
+    import phalanx.signins.readers as readers
+    from phalanx.signins.schema import SIGNIN_SCHEMA
+
+    log = tmp_path / "entra.json"
+    log.write_text("[]")
+
+    class FakeEntra:
+        NAME = "entra"
+
+        @staticmethod
+        def read(source: object, stats: object, settings: object) -> Iterator[pa.RecordBatch]:
+            rows = {name: [] for name in SIGNIN_SCHEMA.names}
+            for account, requirement in (("amy", "single_factor"), ("ben", "multi_factor")):
+                values = {"time": datetime(2026, 1, 5, tzinfo=UTC), "account": account,
+                          "is_machine": False, "source": "198.51.100.4", "source_kind": "ip",
+                          "outcome": "success", "failure_reason": "", "client": "IMAP4",
+                          "auth_requirement": requirement, "log_source": "entra",
+                          "origin": str(log), "record": 1}
+                for name in SIGNIN_SCHEMA.names:
+                    rows[name].append(values.get(name))
+            yield pa.RecordBatch.from_pydict(rows, schema=SIGNIN_SCHEMA)
+
+    monkeypatch.setattr(readers, "detect", lambda source, head: FakeEntra)
+    result = runner.invoke(app, ["passwords", "mfa-gaps", "-s", str(log), "-f", "json"])
+    findings = orjson.loads(result.stdout)["findings"]
+    assert [(f["accounts"][0], f["details"]["clients"]) for f in findings] == [("amy", ["IMAP4"])]
