@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
 from email.policy import default
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -235,3 +237,30 @@ def test_an_unreachable_relay_is_a_clear_error() -> None:
     settings = FeedbackSettings(enabled=True, relay_port=free_port(), relay_timeout_seconds=2)
     with pytest.raises(FeedbackError, match=r"feedback relay 127\.0\.0\.1:\d+"):
         send(verdict_reply("a@uni.example", analysis("spam"), settings), settings)
+
+
+HEADLINES = {
+    "malicious": "malicious",
+    "suspicious": "suspicious",
+    "spam": "spam",
+    "clean": "no threat found",
+}
+
+
+@pytest.mark.corpus
+def test_replies_about_real_phishing_carry_nothing_clickable(corpus: Path) -> None:
+    analyze_module = pytest.importorskip("phalanx.mail.analyze")
+    from phalanx.config.mail import MailSettings
+
+    samples = sorted((corpus / "mail" / "sublime").iterdir())
+    for path in samples:
+        result = analyze_module.analyze(path.read_bytes(), MailSettings()).to_dict()
+        reply = verdict_reply("alice@uni.example", result, SETTINGS)
+        whole = reply.as_string()
+        assert "://" not in whole.replace("[://]", ""), path.name
+        for url in result["indicators"]["urls"]:
+            host = urlsplit(url).hostname or ""
+            if "." in host:
+                assert host not in whole, (path.name, host)
+        headline = HEADLINES.get(result["verdict"], "under review")
+        assert reply["Subject"].startswith(f"[Report result] {headline}: "), path.name

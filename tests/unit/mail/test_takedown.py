@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import socket
 import threading
 import time
@@ -14,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -402,3 +404,30 @@ def test_without_network_use_no_request_is_made(site: str) -> None:
     live = check_liveness(site + "/", TakedownSettings())
     assert live.state == "not_checked"
     assert Site.hits == []
+
+
+@pytest.mark.corpus
+def test_an_evidence_pack_from_real_phishing_hides_the_recipient(corpus: Path) -> None:
+    analyze_module = pytest.importorskip("phalanx.mail.analyze")
+    from phalanx.config.mail import MailSettings
+
+    for path in sorted((corpus / "mail" / "phishing").iterdir())[:80]:
+        raw = path.read_bytes()
+        result = analyze_module.analyze(raw, MailSettings()).to_dict()
+        cases = cases_from_analysis(path.name, result, T0)
+        headers = raw.split(b"\n\n", 1)[0].decode("latin-1")
+        if cases and re.search(r"^To:.*@", headers, re.MULTILINE | re.IGNORECASE):
+            break
+    else:
+        pytest.skip("no malicious sample with a To: header among the first 80")
+
+    blob = evidence_pack(cases[0], [(path.name, result, headers)], generated_at=T0)
+
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        packed = archive.read(f"takedown-evidence/headers/{path.name}.txt").decode()
+        summary = archive.read("takedown-evidence/summary.txt").decode()
+        urls = archive.read("takedown-evidence/urls.txt").decode()
+    assert re.search(r"^To: \[redacted\]$", packed, re.MULTILINE | re.IGNORECASE)
+    assert not re.search(r"^To:.*@", packed, re.MULTILINE | re.IGNORECASE)
+    assert cases[0].key in urls.splitlines()
+    assert defang(cases[0].key) in summary
