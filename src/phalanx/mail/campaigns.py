@@ -54,6 +54,7 @@ from datasketch import MinHash, MinHashLSH
 
 from phalanx.config.mail_service import CampaignSettings
 from phalanx.core.errors import ConfigError
+from phalanx.mail.domains import is_ip
 
 Feature = tuple[str, str]  # (kind, value)
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -218,16 +219,6 @@ def host_of(url: str) -> str | None:
     except ValueError:
         return None
     return host.strip(".") or None if host else None
-
-
-def is_ip(host: str) -> bool:
-    if ":" not in host and not host[-1:].isdigit():
-        return False  # the common case, without the cost of a ValueError
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 @functools.lru_cache(maxsize=65536)
