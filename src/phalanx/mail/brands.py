@@ -110,6 +110,15 @@ _BUILT_IN: dict[str, tuple[str, ...]] = {
     "banco do brasil": ("bb.com.br",),
     "mercado pago": ("mercadopago.com", "mercadolivre.com.br", "mercadolibre.com"),
     "nubank": ("nubank.com.br",),
+    "temu": ("temu.com",),
+    "shein": ("shein.com",),
+    "aliexpress": ("aliexpress.com", "alibaba.com"),
+    "uniswap": ("uniswap.org",),
+    "tiktok": ("tiktok.com",),
+    "telegram": ("telegram.org",),
+    "rewe": ("rewe.de",),
+    "lidl": ("lidl.de", "lidl.com"),
+    "decathlon": ("decathlon.com", "decathlon.de"),
 }
 # Short or common-word names that only count in a display name, never in body text.
 _DISPLAY_ONLY = frozenset(
@@ -148,23 +157,41 @@ def brand_table(extra: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
 @functools.lru_cache(maxsize=8)
 def _brand_pattern(extra: tuple[str, ...]) -> re.Pattern[str]:
     names = sorted(brand_table(extra), key=len, reverse=True)
-    return re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+    # "Trust Wallet" also matches "TrustWallet": spaces in a brand name are optional.
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s?") for n in names)
+    return re.compile(r"(?<![\w.])(" + alternatives + r")(?![\w])")
 
 
 def brands_named(text: str, settings: MailSettings, *, display: bool = True) -> list[str]:
     """The brands named in `text` (a display name, a subject); common words only in display."""
-    found = dict.fromkeys(_brand_pattern(settings.brands_extra).findall(text.lower()[:2000]))
-    return [b for b in found if display or b not in _DISPLAY_ONLY]
+    pattern = _brand_pattern(settings.brands_extra)
+    lowered = _homoglyphs(text[:2000])
+    found = dict.fromkeys(re.sub(r"\s+", " ", m) for m in pattern.findall(lowered))
+    table = brand_table(settings.brands_extra)
+    names = [_canonical(b, table) for b in found]
+    return [b for b in names if b and (display or b not in _DISPLAY_ONLY)]
+
+
+def _canonical(matched: str, table: dict[str, tuple[str, ...]]) -> str:
+    if matched in table:
+        return matched
+    squeezed = matched.replace(" ", "")
+    return next((name for name in table if name.replace(" ", "") == squeezed), "")
+
+
+def _homoglyphs(text: str) -> str:
+    """Lower-case, reading a capital I inside a word as l ("PaypaI", "TrustwaIIet")."""
+    return re.sub(r"(?<=[a-z])I+", lambda m: "l" * len(m.group(0)), text).lower()
 
 
 def brand_domains(brand: str, settings: MailSettings) -> tuple[str, ...]:
     return brand_table(settings.brands_extra).get(brand, ())
 
 
-def all_brand_domains(settings: MailSettings) -> tuple[str, ...]:
+def all_brand_domains(settings: MailSettings) -> frozenset[str]:
     return _all_domains(settings.brands_extra)
 
 
 @functools.lru_cache(maxsize=8)
-def _all_domains(extra: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted({d for ds in brand_table(extra).values() for d in ds}))
+def _all_domains(extra: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(d for ds in brand_table(extra).values() for d in ds)

@@ -143,6 +143,12 @@ def under(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
+def under_any(host: str, domains: frozenset[str]) -> bool:
+    """True when `host` is one of `domains` or a subdomain of one: a lookup per label."""
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
+
+
 def lookalike_of(domain: str, targets: tuple[str, ...]) -> str | None:
     """The target `domain` imitates (typo, homoglyph, punycode), or None; the target's own
     subdomains never count."""

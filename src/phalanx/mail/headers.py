@@ -4,13 +4,20 @@ of the organisation or a known brand in the display name, lookalike and punycode
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
 
 from phalanx.config.mail import MailSettings
 from phalanx.mail import brands
-from phalanx.mail.domains import lookalike_of, registrable_domain, under, unicode_host
+from phalanx.mail.domains import (
+    lookalike_of,
+    registrable_domain,
+    under,
+    under_any,
+    unicode_host,
+)
 from phalanx.mail.parse import ParsedMessage
 from phalanx.mail.verdict import BEC, CREDENTIAL_PHISHING, GENERIC, Signal
 
@@ -76,8 +83,18 @@ class Envelope:
     auth: dict[str, str]  # mechanism -> result, from the first Authentication-Results
 
 
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>\s*$")
+
+
 def _address(value: str) -> tuple[str, str]:
-    name, address = parseaddr(value[:500])
+    """(display name, address) of a From-like header. The address in angle brackets at the
+    end wins: parseaddr gives up on real phishing headers such as `Walmart ,_<x@y.example>`."""
+    value = value[:500]
+    match = _ANGLE_ADDRESS.search(value)
+    if match:
+        name = value[: match.start()].strip().strip(",_ ").strip('"').strip()
+        return name, match.group(1).lower()
+    name, address = parseaddr(value)
     return name.strip().strip('"').strip(), address.strip().strip("<>").lower()
 
 
@@ -134,6 +151,38 @@ def check(parsed: ParsedMessage, env: Envelope, settings: MailSettings) -> list[
     signals += _impersonation_signals(env, settings)
     if not env.from_address:
         signals.append(Signal("header.no_from", 10, GENERIC, "The message has no sender address."))
+    signals += _disguise_signals(env)
+    return signals
+
+
+_MATH_LETTERS = re.compile("[\U0001d400-\U0001d7ff]")
+_MIXED_WORD = re.compile("(?=[\\w@]*[a-zA-Z])(?=[\\w@]*[\u0370-\u03ff\u0400-\u04ff])[\\w@]{3,}")
+_ID_NOISE = re.compile(r"\d{6,}")
+
+
+def _disguise_signals(env: Envelope) -> list[Signal]:
+    """Display names and subjects written to fool filters rather than people."""
+    signals = []
+    shown = f"{env.display_name} {env.subject}"
+    if _MATH_LETTERS.search(shown) or _MIXED_WORD.search(shown):
+        signals.append(
+            Signal(
+                "header.disguised_letters",
+                25,
+                GENERIC,
+                "The sender name or subject is written with look-alike letters "
+                "(Greek, Cyrillic or mathematical symbols) to dodge filters.",
+            )
+        )
+    if _ID_NOISE.search(env.display_name):
+        signals.append(
+            Signal(
+                "header.display_name_noise",
+                10,
+                GENERIC,
+                "The sender name carries a long random number.",
+            )
+        )
     return signals
 
 
@@ -160,6 +209,22 @@ def _auth_signals(env: Envelope) -> list[Signal]:
     if env.auth.get("dkim") == "fail":
         signals.append(
             Signal("auth.dkim_fail", 8, GENERIC, "The message's DKIM signature did not verify.")
+        )
+    unauthenticated = ("none", "temperror", "permerror", "neutral")
+    if (
+        env.auth
+        and env.auth.get("spf", "none") in unauthenticated
+        and env.auth.get("dkim", "none") in ("none", "fail", "neutral", "temperror", "permerror")
+        and env.auth.get("dmarc") != "pass"
+    ):
+        signals.append(
+            Signal(
+                "auth.unauthenticated",
+                10,
+                GENERIC,
+                "The receiving server could not authenticate the sender at all "
+                "(no SPF or DKIM pass).",
+            )
         )
     if env.auth.get("compauth") == "fail" and env.auth.get("dmarc") != "fail":
         signals.append(
@@ -244,11 +309,80 @@ def _impersonation_signals(env: Envelope, settings: MailSettings) -> list[Signal
                 break
     if name and domain:
         signals += _brand_display_signals(env, settings)
+    if domain:
+        signals += _sender_domain_signals(domain, settings)
     return signals
 
 
+def _sender_domain_signals(domain: str, settings: MailSettings) -> list[Signal]:
+    signals: list[Signal] = []
+    if not under_any(domain, brands.all_brand_domains(settings)):
+        words = domain.replace("-", " ").replace(".", " ")
+        named = [b for b in brands.brands_named(words, settings, display=False) if len(b) >= 5]
+        if named:
+            signals.append(
+                Signal(
+                    "header.brand_in_sender_domain",
+                    25,
+                    CREDENTIAL_PHISHING,
+                    f"The sender's domain {domain} uses the name "
+                    f"{named[0].title()} without belonging to it.",
+                )
+            )
+    if under_any(domain, _TENANT_DOMAINS):
+        signals.append(
+            Signal(
+                "header.tenant_sender_domain",
+                20,
+                GENERIC,
+                f"The mail comes from {domain}, a default cloud-tenant domain "
+                "that real organisations do not send from.",
+            )
+        )
+    labels = domain.split(".")[:-1]
+    if any(looks_random(label) for label in labels):
+        signals.append(
+            Signal(
+                "header.random_sender_domain",
+                15,
+                GENERIC,
+                f"The sender's domain {domain} looks machine-generated.",
+            )
+        )
+    return signals
+
+
+_VOWELS = frozenset("aeiouy")
+# Default domains of cloud mail tenants: free to create, used to send phishing that passes
+# SPF and DKIM.
+_TENANT_DOMAINS = frozenset({"onmicrosoft.com", "mail.onmicrosoft.com"})
+
+
+def looks_random(label: str) -> bool:
+    """A throw-away, machine-made domain label ("53jttgntoy", "cfmblwv4rx"): letters and
+    digits interleaved, or long runs without vowels."""
+    if len(label) < 7 or "-" in label:
+        return False
+    digits = sum(c.isdigit() for c in label)
+    letters = [c for c in label if c.isalpha()]
+    switches = sum(1 for a, b in itertools.pairwise(label) if a.isdigit() != b.isdigit())
+    if digits >= 2 and letters and switches >= 3:
+        return True
+    vowels = sum(c in _VOWELS for c in letters)
+    return len(letters) >= 8 and vowels / len(letters) < 0.2
+
+
+def _collapse_spacing(name: str) -> str:
+    """ "C o i n b a s e" -> "Coinbase": letters spaced out to dodge filters."""
+    words = name.split()
+    if len(words) >= 4 and sum(len(w) == 1 for w in words) >= len(words) - 1:
+        return "".join(words)
+    return name
+
+
 def _brand_display_signals(env: Envelope, settings: MailSettings) -> list[Signal]:
-    for brand in brands.brands_named(env.display_name, settings):
+    display = _collapse_spacing(env.display_name)
+    for brand in brands.brands_named(display, settings):
         owned = brands.brand_domains(brand, settings)
         if owned and not any(under(env.from_domain, d) for d in owned):
             return [

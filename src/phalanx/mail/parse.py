@@ -25,6 +25,8 @@ from phalanx.config.mail import MailSettings
 _HEADER_LINE = re.compile(rb"^(?:From |[!-9;-~]{1,76}:)")
 _CHARSET = re.compile(r"[A-Za-z0-9_.:-]{1,40}")
 _SPACES = re.compile(r"\s+")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 _DROP_BLOCKS = re.compile(
     r"<(script|style|head|title)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
 )
@@ -88,7 +90,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 def decode_header(value: str, limit: int) -> str:
     """A header value with its encoded words decoded, cut to `limit` characters first."""
     value = value[:limit]
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
+    if _SURROGATE.search(value):
         # Raw 8-bit bytes in a header (compat32 keeps them as surrogates): most are UTF-8.
         value = value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
     if "=?" not in value:
@@ -117,7 +119,7 @@ def looks_like_message(raw: bytes) -> str | None:
 
 
 def _control_share(head: bytes) -> float:
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / max(1, len(head))
 
 

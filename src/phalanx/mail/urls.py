@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from phalanx.config.mail import MailSettings
 from phalanx.mail import brands
-from phalanx.mail.domains import is_ip, lookalike_of, registrable_domain, under, unicode_host
+from phalanx.mail.domains import is_ip, lookalike_of, registrable_domain, under_any, unicode_host
 from phalanx.mail.headers import Envelope
 from phalanx.mail.parse import ParsedMessage
 from phalanx.mail.verdict import CREDENTIAL_PHISHING, GENERIC, Signal
@@ -80,57 +80,62 @@ SHORTENERS = frozenset(
     ]
 )
 # Hosting where anyone can publish a page in minutes: common homes of phishing kits.
-FREE_HOSTING = (
-    "web.app",
-    "firebaseapp.com",
-    "appspot.com",
-    "pages.dev",
-    "workers.dev",
-    "r2.dev",
-    "netlify.app",
-    "vercel.app",
-    "github.io",
-    "glitch.me",
-    "herokuapp.com",
-    "repl.co",
-    "000webhostapp.com",
-    "weebly.com",
-    "wixsite.com",
-    "square.site",
-    "blogspot.com",
-    "sites.google.com",
-    "storage.googleapis.com",
-    "blob.core.windows.net",
-    "azurewebsites.net",
-    "web.core.windows.net",
-    "ipfs.io",
-    "dweb.link",
-    "cloudflare-ipfs.com",
-    "ngrok.io",
-    "ngrok-free.app",
-    "trycloudflare.com",
-    "typeform.com",
-    "forms.gle",
-    "jotform.com",
-    "formstack.com",
-    "wufoo.com",
-    "surveymonkey.com",
-    "sharefile.com",
-    "mailchimpsites.com",
-    "webflow.io",
-    "godaddysites.com",
-    "framer.app",
-    "carrd.co",
-    "notion.site",
-    "canva.site",
-    "s3.amazonaws.com",
-    "digitaloceanspaces.com",
-    "linodeobjects.com",
-    "backblazeb2.com",
-    "myshopify.com",
-    "yolasite.com",
-    "jimdosite.com",
-    "strikingly.com",
+FREE_HOSTING = frozenset(
+    (
+        "web.app",
+        "firebaseapp.com",
+        "appspot.com",
+        "pages.dev",
+        "workers.dev",
+        "r2.dev",
+        "netlify.app",
+        "vercel.app",
+        "github.io",
+        "glitch.me",
+        "herokuapp.com",
+        "repl.co",
+        "000webhostapp.com",
+        "weebly.com",
+        "wixsite.com",
+        "square.site",
+        "blogspot.com",
+        "sites.google.com",
+        "storage.googleapis.com",
+        "blob.core.windows.net",
+        "azurewebsites.net",
+        "web.core.windows.net",
+        "ipfs.io",
+        "dweb.link",
+        "cloudflare-ipfs.com",
+        "ngrok.io",
+        "ngrok-free.app",
+        "trycloudflare.com",
+        "typeform.com",
+        "forms.gle",
+        "jotform.com",
+        "formstack.com",
+        "wufoo.com",
+        "surveymonkey.com",
+        "sharefile.com",
+        "mailchimpsites.com",
+        "webflow.io",
+        "godaddysites.com",
+        "framer.app",
+        "carrd.co",
+        "notion.site",
+        "canva.site",
+        "s3.amazonaws.com",
+        "digitaloceanspaces.com",
+        "linodeobjects.com",
+        "backblazeb2.com",
+        "cloudfunctions.net",
+        "run.app",
+        "firebasestorage.googleapis.com",
+        "myshopify.com",
+        "yolasite.com",
+        "jimdosite.com",
+        "strikingly.com",
+    )
 )
 RISKY_TLDS = frozenset(
     [
@@ -371,7 +376,7 @@ def _host_signals(found: FoundUrls, env: Envelope, settings: MailSettings) -> li
 
 
 def _judge_host(
-    host: str, org: tuple[str, ...], brand_domains: tuple[str, ...], settings: MailSettings
+    host: str, org: tuple[str, ...], brand_domains: frozenset[str], settings: MailSettings
 ) -> list[Signal]:
     out: list[Signal] = []
     if host in SHORTENERS:
@@ -402,7 +407,7 @@ def _judge_host(
                 f"A link goes to the punycode domain {host} (reads as {unicode_host(host)}).",
             )
         )
-    if any(under(host, d) for d in FREE_HOSTING):
+    if under_any(host, FREE_HOSTING):
         out.append(
             Signal(
                 "url.free_hosting",
@@ -436,9 +441,9 @@ def _judge_host(
 
 
 def _brand_in_host(
-    host: str, domain: str, brand_domains: tuple[str, ...], settings: MailSettings
+    host: str, domain: str, brand_domains: frozenset[str], settings: MailSettings
 ) -> list[Signal]:
-    if any(under(host, d) for d in brand_domains):
+    if under_any(host, brand_domains):
         return []
     words = unquote(host).replace("-", " ").replace(".", " ")
     for brand in brands.brands_named(words, settings, display=False):
