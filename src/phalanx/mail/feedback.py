@@ -85,6 +85,7 @@ _VERDICT_WORDS = {
     "clean": "no threat found",
 }
 _MAX_LINKS = 5
+_MAX_REASONS = 6
 
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _DOMAINISH = re.compile(r"\b[\w.+'@-]*[\w-]\.[a-z][a-z0-9-]+\b(?:[/?#]\S*)?", re.IGNORECASE)
@@ -116,7 +117,7 @@ def _one_line(text: str, limit: int = 120) -> str:
 def _base(reporter: str, subject: str, settings: FeedbackSettings) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
-    message["To"] = reporter
+    message["To"] = _one_line(reporter, 320)  # a forged address must not add header lines
     message["Subject"] = _one_line(f"{settings.subject_prefix} {subject}", 200)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
@@ -142,7 +143,9 @@ def verdict_reply(
         what,
         todo.format(it_contact=settings.it_contact),
     ]
-    lines += _why(analysis) + _links(analysis)
+    lines += _why(analysis)
+    if verdict not in ("clean", "spam"):
+        lines += _links(analysis)
     lines += ["", "-- ", settings.team_name]
     headline = _VERDICT_WORDS.get(verdict, "under review")
     message = _base(reporter, f"{headline}: {original}", settings)
@@ -158,7 +161,8 @@ def _why(analysis: Mapping[str, Any]) -> list[str]:
     reasons = [r for r in analysis.get("reasons") or () if isinstance(r, str) and r.strip()]
     if not reasons:
         return []
-    return ["", "Why we think so:"] + [f"  - {defang_text(_one_line(r, 200))}" for r in reasons]
+    shown = [f"  - {defang_text(_one_line(r, 200))}" for r in reasons[:_MAX_REASONS]]
+    return ["", "Why we think so:", *shown]
 
 
 def _links(analysis: Mapping[str, Any]) -> list[str]:

@@ -98,6 +98,7 @@ def test_nothing_from_the_reported_mail_stays_clickable() -> None:
         ("error", "none", "We could not analyse this email automatically"),
         ("suspicious", "credential_phishing", "a person will look at it more closely"),
         ("spam", None, "This was spam"),
+        ("spam", None, "You can delete it or mark it as junk.\n\nWhy we think so:"),
         ("clean", None, "We found nothing dangerous in this email."),
         (None, None, "We could not analyse this email automatically"),
     ],
@@ -109,9 +110,10 @@ def test_every_verdict_has_plain_advice(
     assert expected in body(reply)
 
 
-def test_a_hostile_subject_cannot_add_headers() -> None:
+def test_a_hostile_subject_or_reporter_cannot_add_headers() -> None:
     hostile = analysis("spam", subject="Hi\r\nBcc: everyone@uni.example\r\n\r\nbody")
-    reply = verdict_reply("bob@uni.example", hostile, SETTINGS)
+    reply = verdict_reply("bob@uni.example\r\nCc: all@uni.example", hostile, SETTINGS)
+    assert reply["Cc"] is None
     assert reply["Bcc"] is None
     parsed = email.message_from_string(reply.as_string(), policy=default)
     assert parsed["Bcc"] is None
@@ -264,3 +266,10 @@ def test_replies_about_real_phishing_carry_nothing_clickable(corpus: Path) -> No
                 assert host not in whole, (path.name, host)
         headline = HEADLINES.get(result["verdict"], "under review")
         assert reply["Subject"].startswith(f"[Report result] {headline}: "), path.name
+
+
+def test_links_are_listed_only_where_they_are_a_danger() -> None:
+    spam = body(verdict_reply("bob@uni.example", analysis("spam"), SETTINGS))
+    phish = body(verdict_reply("bob@uni.example", analysis("malicious"), SETTINGS))
+    assert "Links in it" not in spam
+    assert "Links in it (made unclickable; do not visit them):" in phish
