@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import time
@@ -50,15 +51,19 @@ def main() -> None:
     passwords = sample(args.n, random.Random(3))
     for password in passwords[:200]:  # warm caches
         check_password(password, policy)
-    times = []
+    wall, cpu = [], []
     for password in passwords:
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.thread_time()
         check_password(password, policy)
-        times.append((time.perf_counter() - t0) * 1000)
-    q = statistics.quantiles(times, n=100)
-    print(f"check: {len(times):,} passwords  p50 {q[49]:.3f} ms  p95 {q[94]:.3f} ms  "
-          f"p99 {q[98]:.3f} ms  max {max(times):.3f} ms  (goal p99 <= 1 ms)")
-
+        cpu.append((time.thread_time() - c0) * 1000)
+        wall.append((time.perf_counter() - w0) * 1000)
+    # Wall time includes waiting for a CPU when other jobs share the machine; CPU time of
+    # this thread does not, and is what the check costs on a machine of its own.
+    print(f"check: {len(wall):,} passwords, load average {os.getloadavg()[0]:.1f}")
+    for label, times in (("wall", wall), ("cpu ", cpu)):
+        q = statistics.quantiles(times, n=100)
+        print(f"  {label}  p50 {q[49]:.3f} ms  p95 {q[94]:.3f} ms  p99 {q[98]:.3f} ms  "
+              f"max {max(times):.3f} ms  (goal p99 <= 1 ms)")
 
 if __name__ == "__main__":
     main()

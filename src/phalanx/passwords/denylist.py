@@ -54,8 +54,8 @@ class DenyList:
     terms: dict[str, str] = field(default_factory=dict)  # base form -> list name
     exact: dict[str, str] = field(default_factory=dict)  # folded whole password -> list name
     context: set[str] = field(default_factory=set)  # organisation, sector, season, month words
-    heads: set[str] = field(default_factory=set)  # first three letters of every term
-    longest: int = 0
+    # first three letters of every term -> the lengths of the terms that start so
+    heads: dict[str, set[int]] = field(default_factory=dict)
     _near: dict[str, str] | None = None
 
     def add(self, word: str, source: str) -> None:
@@ -69,9 +69,8 @@ class DenyList:
 
     def _add_term(self, form: str, source: str) -> None:
         self.terms.setdefault(form, source)
-        self.heads.add(form[:3])
         if len(form) <= PIECE_MAX:
-            self.longest = max(self.longest, len(form))
+            self.heads.setdefault(form[:3], set()).add(len(form))
 
     def add_context(self, words: Iterable[str], source: str) -> None:
         for word in words:

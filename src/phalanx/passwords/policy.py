@@ -188,19 +188,18 @@ def split_parts(text: str, deny: DenyList, names: set[str],
     cost = [math.inf] * (n + 1)
     back: list[tuple[int, str]] = [(0, "")] * (n + 1)
     cost[0] = 0
-    longest = max(deny.longest, max(map(len, names), default=0))
+    name_lengths = {len(name) for name in names}
     for i in range(n):
         if cost[i] == math.inf:
             continue
         _relax(cost, back, i, i + 1, cost[i] + _char_parts(original[i]), "")
         if is_year(original[i:i + 4]):
             _relax(cost, back, i, i + 4, cost[i], "")
-        if text[i:i + 3] not in deny.heads and not names:
-            continue
-        for j in range(i + 3, min(n, i + longest) + 1):
-            piece = text[i:j]
-            if piece in deny.terms or piece in names:
-                _relax(cost, back, i, j, cost[i] + 1, piece)
+        lengths = deny.heads.get(text[i:i + 3], ())
+        for size in (*lengths, *name_lengths):
+            piece = text[i:i + size]
+            if i + size <= n and (piece in deny.terms or piece in names):
+                _relax(cost, back, i, i + size, cost[i] + 1, piece)
     terms: list[str] = []
     j = n
     while j > 0:
