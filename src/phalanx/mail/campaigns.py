@@ -218,7 +218,7 @@ def host_of(url: str) -> str | None:
         host = urlsplit(url if "//" in url else "//" + url).hostname
     except ValueError:
         return None
-    return host.strip(".") or None if host else None
+    return (host or "").strip(".") or None
 
 
 @functools.lru_cache(maxsize=65536)
