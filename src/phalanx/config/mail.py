@@ -34,5 +34,5 @@ class MailSettings:
     max_zip_ratio: int = 200
     # Score thresholds (0-100) for the verdicts.
     malicious_score: int = 70
-    suspicious_score: int = 35
+    suspicious_score: int = 30
     spam_score: int = 30

@@ -100,9 +100,10 @@ def _analyze(raw: bytes, settings: MailSettings) -> Analysis:
     if parsed.fatal:
         return Analysis("error", 0, "none", reasons=(parsed.fatal,), error=parsed.fatal)
     body = _visible_text(parsed, settings)
-    found_urls = urls.extract(parsed, settings)
     envelope = headers.read_envelope(parsed)
     found_attachments = attachments.inspect(parsed.attachments, settings)
+    inside = tuple(url for item in found_attachments for url in item.urls)
+    found_urls = urls.extract(parsed, settings, inside)
     signals: list[Signal] = []
     signals += headers.check(parsed, envelope, settings)
     signals += urls.check(found_urls, envelope, settings)

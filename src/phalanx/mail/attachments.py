@@ -127,6 +127,7 @@ class Inspected:
     signals: list[Signal] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)  # archive member names
+    urls: list[str] = field(default_factory=list)  # links inside (PDF, HTML)
 
 
 def real_type(data: bytes) -> str:
@@ -166,6 +167,8 @@ def inspect_one(
         extension(name) in _MACRO_EXT or kind == "ole" or _is_office_zip(data)
     ):
         _macro_signals(item, data)
+    if kind == "pdf":
+        _pdf_signals(item, data)
     if kind == "zip" and not _is_office_zip(data) and depth == 0:  # one level deep only
         _zip_signals(item, data, settings)
     return item
@@ -225,6 +228,7 @@ def _html_signals(item: Inspected, data: bytes, settings: MailSettings) -> None:
     markup = data[: settings.max_html_chars].decode("utf-8", "replace")
     found = urls.FoundUrls()
     urls.from_html(markup, found)
+    item.urls.extend(link.url for link in found.links[:100])
     item.signals.append(
         Signal(
             "attachment.html",
@@ -259,6 +263,41 @@ def _html_signals(item: Inspected, data: bytes, settings: MailSettings) -> None:
                 30,
                 CREDENTIAL_PHISHING,
                 f"The web page {item.name} redirects or builds its content with obfuscated script.",
+            )
+        )
+
+
+_PDF_URI = re.compile(rb"/URI\s*\(([^)]{4,1000})\)")
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|OpenAction)\b")
+_PDF_SCAN_BYTES = 3_000_000
+
+
+def _pdf_signals(item: Inspected, data: bytes) -> None:
+    """Links and active content of a PDF, read from its uncompressed objects (most lure PDFs
+    keep their link annotations there); the PDF is never rendered."""
+    head = data[:_PDF_SCAN_BYTES]
+    for raw in _PDF_URI.findall(head)[:50]:
+        url = raw.decode("latin-1").replace("\\", "").strip()
+        if url.lower().startswith(("http", "www.")):
+            item.urls.append(url)
+    if item.urls:
+        item.signals.append(
+            Signal(
+                "attachment.pdf_link",
+                15,
+                CREDENTIAL_PHISHING,
+                f"The PDF {item.name} carries a link to "
+                f"{urls.host_of(urls.refang(item.urls[0])) or 'a website'}.",
+            )
+        )
+    active = {m.decode() for m in _PDF_ACTIVE.findall(head)}
+    if active & {"/JavaScript", "/JS", "/Launch", "/EmbeddedFile"}:
+        item.signals.append(
+            Signal(
+                "attachment.pdf_active",
+                30,
+                MALWARE,
+                f"The PDF {item.name} contains active content ({', '.join(sorted(active))}).",
             )
         )
 

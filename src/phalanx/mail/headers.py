@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -19,7 +20,7 @@ from phalanx.mail.domains import (
     unicode_host,
 )
 from phalanx.mail.parse import ParsedMessage
-from phalanx.mail.verdict import BEC, CREDENTIAL_PHISHING, GENERIC, Signal
+from phalanx.mail.verdict import BEC, CREDENTIAL_PHISHING, GENERIC, SPAM, Signal
 
 _IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])|(?<=\[)[0-9a-fA-F:]{3,39}(?=\])")
 _AUTH = re.compile(r"\b(spf|dkim|dmarc|compauth)\s*=\s*([a-z]+)", re.IGNORECASE)
@@ -152,19 +153,66 @@ def check(parsed: ParsedMessage, env: Envelope, settings: MailSettings) -> list[
     if not env.from_address:
         signals.append(Signal("header.no_from", 10, GENERIC, "The message has no sender address."))
     signals += _disguise_signals(env)
+    signals += _upstream_verdicts(parsed)
+    return signals
+
+
+_SCL = re.compile(r"\bSCL:\s*([5-9])\b|\bSFV:\s*SPM\b|\bCAT:\s*(PHSH|HPHSH|SPOOF|MALW|OSPM)\b")
+_BCL = re.compile(r"\bBCL:\s*([7-9])\b")
+
+
+def _upstream_verdicts(parsed: ParsedMessage) -> list[Signal]:
+    """What the recipient's own mail filter (Microsoft 365 here) already thought of it."""
+    report = " ".join(
+        parsed.all("x-forefront-antispam-report") + parsed.all("x-ms-exchange-organization-scl")
+    )
+    signals = []
+    if _SCL.search(report) or parsed.header("x-ms-exchange-organization-scl").strip() in (
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+    ):
+        signals.append(
+            Signal(
+                "upstream.flagged",
+                20,
+                GENERIC,
+                "The recipient's mail filter had already marked it as spam, spoofing or phishing.",
+            )
+        )
+    if _BCL.search(report):
+        signals.append(
+            Signal(
+                "upstream.bulk",
+                20,
+                SPAM,
+                "The recipient's mail filter rated the sender as a bulk mailer "
+                "with many complaints.",
+            )
+        )
     return signals
 
 
 _MATH_LETTERS = re.compile("[\U0001d400-\U0001d7ff]")
 _MIXED_WORD = re.compile("(?=[\\w@]*[a-zA-Z])(?=[\\w@]*[\u0370-\u03ff\u0400-\u04ff])[\\w@]{3,}")
 _ID_NOISE = re.compile(r"\d{6,}")
+# A combining mark wedged between two Latin letters ("Aܿmܿaܿzܿon"): invisible to a reader,
+# fatal to a keyword filter.
+_MARKED_LETTERS = re.compile(
+    "[A-Za-z][\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f"
+    "\u0730-\u074a\u20d0-\u20ff\ufe20-\ufe2f][A-Za-z]"
+)
+_DOMAIN_NAME = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|co|app|info|us|uk|de|br)$")
+_DOMAIN_IN_LOCAL = re.compile(r"[a-z0-9-]{3,}\.(?:com|net|org|io)(?![a-z])")
 
 
 def _disguise_signals(env: Envelope) -> list[Signal]:
     """Display names and subjects written to fool filters rather than people."""
     signals = []
     shown = f"{env.display_name} {env.subject}"
-    if _MATH_LETTERS.search(shown) or _MIXED_WORD.search(shown):
+    if _MATH_LETTERS.search(shown) or _MIXED_WORD.search(shown) or _MARKED_LETTERS.search(shown):
         signals.append(
             Signal(
                 "header.disguised_letters",
@@ -172,6 +220,29 @@ def _disguise_signals(env: Envelope) -> list[Signal]:
                 GENERIC,
                 "The sender name or subject is written with look-alike letters "
                 "(Greek, Cyrillic or mathematical symbols) to dodge filters.",
+            )
+        )
+    name = env.display_name.strip().lower()
+    from_reg = registrable_domain(env.from_domain) if env.from_domain else ""
+    if _DOMAIN_NAME.match(name) and from_reg and registrable_domain(name) != from_reg:
+        signals.append(
+            Signal(
+                "header.domain_display_name",
+                25,
+                GENERIC,
+                f'The sender name "{env.display_name}" is a web address other '
+                f"than the one the mail comes from ({env.from_domain}).",
+            )
+        )
+    local = env.from_address.partition("@")[0]
+    if _DOMAIN_IN_LOCAL.search(local) or (len(local) > 30 and sum(c.isdigit() for c in local) > 4):
+        signals.append(
+            Signal(
+                "header.deceptive_local_part",
+                20,
+                GENERIC,
+                f"The sender address {env.from_address} starts with a disguise "
+                "(a domain name or a long random string).",
             )
         )
     if _ID_NOISE.search(env.display_name):
@@ -372,6 +443,13 @@ def looks_random(label: str) -> bool:
     return len(letters) >= 8 and vowels / len(letters) < 0.2
 
 
+def strip_marks(text: str) -> str:
+    """The text without combining marks, as a reader sees it."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+
+
 def _collapse_spacing(name: str) -> str:
     """ "C o i n b a s e" -> "Coinbase": letters spaced out to dodge filters."""
     words = name.split()
@@ -381,7 +459,7 @@ def _collapse_spacing(name: str) -> str:
 
 
 def _brand_display_signals(env: Envelope, settings: MailSettings) -> list[Signal]:
-    display = _collapse_spacing(env.display_name)
+    display = _collapse_spacing(strip_marks(env.display_name))
     for brand in brands.brands_named(display, settings):
         owned = brands.brand_domains(brand, settings)
         if owned and not any(under(env.from_domain, d) for d in owned):

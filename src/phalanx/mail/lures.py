@@ -17,7 +17,16 @@ from phalanx.mail.attachments import Inspected
 from phalanx.mail.domains import under_any
 from phalanx.mail.headers import FREEMAIL, Envelope
 from phalanx.mail.urls import FoundUrls
-from phalanx.mail.verdict import BEC, CALLBACK, CREDENTIAL_PHISHING, GENERIC, SCAM, SPAM, Signal
+from phalanx.mail.verdict import (
+    BEC,
+    CALLBACK,
+    CREDENTIAL_PHISHING,
+    GENERIC,
+    MALWARE,
+    SCAM,
+    SPAM,
+    Signal,
+)
 
 _LURE_TEXT_CHARS = 5000  # lures show themselves early; long texts are mostly footers
 
@@ -200,6 +209,8 @@ ROMANCE_WORDS = _words(
     (r"\d\d (?:years|jahr\w*) (?:old|alt)", (" old", " alt")),
     r"frauen|women (?:near|in your)",
     r"my (?:photos|profile)",
+    r"liebe|love|schatz|sweetheart|soulmate|your (?:lady|dame)|ihre dame",
+    r"singles|hot (?:russian|girls|women)|(?:russian|ukrainian|slawische) (?:women|girls|frauen)",
 )
 SPAM_WORDS = _words(
     r"unsubscribe|abmelden|descadastr\w*",
@@ -274,6 +285,7 @@ def check(
             )
         )
     signals += _brand_lure(env, text, settings)
+    signals += _password_for_attachment(text, items)
     if "_" in env.subject and " " not in env.subject.strip() and env.subject.count("_") >= 2:
         signals.append(
             Signal(
@@ -324,10 +336,50 @@ def _credential(text: str, actionable: bool) -> list[Signal]:
     ]
 
 
+_ATTACHMENT_PASSWORD = re.compile(
+    r"(?:password|passcode|senha|passwort|contraseña|mot de passe|kennwort)[^\n.]{0,30}?"
+    r"[:\-]\s*\S{3,}"
+)
+
+
+def _password_for_attachment(text: str, items: Sequence[Inspected]) -> list[Signal]:
+    """An attachment whose password is in the mail: locked so scanners cannot look inside."""
+    if not any(i.real_type not in ("png", "jpeg", "gif") for i in items):
+        return []
+    if not _ATTACHMENT_PASSWORD.search(text):
+        return []
+    return [
+        Signal(
+            "attachment.password_in_text",
+            30,
+            MALWARE,
+            "The message gives a password for its attachment, which keeps scanners "
+            "from looking inside it.",
+        )
+    ]
+
+
 def _brand_lure(env: Envelope, text: str, settings: MailSettings) -> list[Signal]:
-    """A brand named in the subject of a message asking to sign in or verify, sent from
-    outside that brand's domains."""
-    if not env.from_domain or not _distinct(CREDENTIAL, text):
+    """A brand named at the top of a message that asks to sign in, verify, call or claim,
+    sent from a free mailbox or from outside that brand's domains."""
+    if not env.from_domain:
+        return []
+    free = env.from_domain in FREEMAIL
+    if free and (
+        _distinct(CREDENTIAL, text) or _distinct(CALL_WORDS, text) or _distinct(SCAM_WORDS, text)
+    ):
+        for brand in brands.brands_named(text[:600], settings, display=False):
+            if not under_any(env.from_domain, frozenset(brands.brand_domains(brand, settings))):
+                return [
+                    Signal(
+                        "lure.brand_from_freemail",
+                        25,
+                        CREDENTIAL_PHISHING,
+                        f"The message speaks for {brand.title()} but comes from a free "
+                        f"mailbox ({env.from_domain}).",
+                    )
+                ]
+    if not _distinct(CREDENTIAL, text):
         return []
     for brand in brands.brands_named(env.subject, settings, display=False):
         if not under_any(env.from_domain, frozenset(brands.brand_domains(brand, settings))):

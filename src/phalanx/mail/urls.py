@@ -215,8 +215,12 @@ def host_of(url: str) -> str:
     return host.strip(".").lower()
 
 
-def extract(parsed: ParsedMessage, settings: MailSettings) -> FoundUrls:
+def extract(
+    parsed: ParsedMessage, settings: MailSettings, extra: tuple[str, ...] = ()
+) -> FoundUrls:
+    """Links of the bodies, plus `extra` ones found inside attachments (PDF, HTML)."""
     found = FoundUrls()
+    found.links.extend(Link(refang(url), source="attachment") for url in extra)
     for text in parsed.plain:
         _from_text(text[: settings.max_html_chars], found)
     for markup in parsed.html:
@@ -362,6 +366,8 @@ def _host_signals(found: FoundUrls, env: Envelope, settings: MailSettings) -> li
         for signal in _judge_host(host, org, brand_domains, settings):
             signals.setdefault(signal.rule, signal)
     for url in found.urls:
+        for signal in _judge_url(url):
+            signals.setdefault(signal.rule, signal)
         if "@" in (urlsplit(url).netloc if "://" in url else ""):
             signals.setdefault(
                 "url.userinfo",
@@ -373,6 +379,57 @@ def _host_signals(found: FoundUrls, env: Envelope, settings: MailSettings) -> li
                 ),
             )
     return list(signals.values())
+
+
+_EMAIL_IN_URL = re.compile(r"[=/](?:[\w.+-]|%40)+(?:@|%40)[\w-]+\.[\w.-]+", re.IGNORECASE)
+_URL_IN_URL = re.compile(r".[?&=/](?:https?(?::|%3a)(?://|%2f%2f))", re.IGNORECASE)
+# Form and page builders on big hosts, recognised by host and path.
+_FORM_PATHS = (
+    ("docs.google.com", "/forms"),
+    ("forms.yandex.com", "/"),
+    ("forms.yandex.ru", "/"),
+    ("forms.office.com", "/"),
+    ("forms.microsoft.com", "/"),
+)
+
+
+def _judge_url(url: str) -> list[Signal]:
+    out: list[Signal] = []
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return out
+    rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
+    if _EMAIL_IN_URL.search(rest):
+        out.append(
+            Signal(
+                "url.recipient_in_link",
+                10,
+                GENERIC,
+                "A link carries an e-mail address, to track or pre-fill the victim.",
+            )
+        )
+    if _URL_IN_URL.search(rest):
+        out.append(
+            Signal(
+                "url.redirect",
+                10,
+                GENERIC,
+                f"A link on {parts.hostname or 'a site'} redirects to another site.",
+            )
+        )
+    host = (parts.hostname or "").lower()
+    if any(host == h and parts.path.startswith(p) for h, p in _FORM_PATHS):
+        out.append(
+            Signal(
+                "url.form_builder",
+                20,
+                CREDENTIAL_PHISHING,
+                f"A link opens an online form on {host}, a common way to collect "
+                "passwords or personal data.",
+            )
+        )
+    return out
 
 
 def _judge_host(
