@@ -44,6 +44,7 @@ SECTOR_WORDS = (
 # Pwned Passwords lines: SHA-1 (40 hex) or NTLM (32 hex), optionally ":count".
 _HASH_LINE = re.compile(r"^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{35}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{27})"
                         r"(?::\d+)?$")
+_DUMP_LINE = re.compile(r"^[^:]+:(?:\d+:[^:]*:)?[0-9A-Fa-f]{32}(?::::.*)?$")
 _SNIFF_LINES = 20
 
 
@@ -145,6 +146,10 @@ def _refuse_hash_list(path: Path, lines: list[str]) -> None:
             "build-store`) so hashes are compared with hashes",
             path=str(path), record=1,
         )
+    if sample and all(_DUMP_LINE.match(line) for line in sample):
+        raise InputError("this looks like an account hash dump (user:...:nthash), not a list of "
+                         "passwords; audit it with `phalanx passwords audit`",
+                         path=str(path), record=1)
 
 
 def load_wordlist(deny: DenyList, path: Path) -> int:

@@ -112,3 +112,10 @@ def test_parser_round_trip(rows: list[tuple[bytes, int, bool]]) -> None:
 def test_arbitrary_bytes_never_crash_the_parser(data: bytes) -> None:
     with contextlib.suppress(InputError):
         parse_lines(data, "sha1")
+
+
+def test_account_dump_given_as_word_list_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ntds.txt"
+    path.write_text(f"CORP\\amy:1104:aad3b435b51404eeaad3b435b51404ee:{nt_hash('x').hex()}:::\n")
+    with pytest.raises(InputError, match="account hash dump"):
+        load_wordlist(DenyList(), path)
