@@ -8,7 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from phalanx.signins.simulate.attacks import SCENARIOS
 from phalanx.signins.simulate.example import ENTRA_FILE, SSHD_FILE, write_example_logs
+from phalanx.signins.simulate.run import parse_formats, simulate
 from phalanx.signins.simulate.truth import Truth
 
 # The sshd lines the syslog reader keys on (RFC 3164: no year, day padded with a space).
@@ -106,3 +108,102 @@ def test_the_stale_password_is_labelled_benign(example: tuple[Path, Truth]) -> N
     (stale,) = [a for a in truth.attacks if a.benign]
     assert stale.kind == "signins.stale_credentials"
     assert stale.attempts >= 190  # every 15 minutes for two days
+
+
+# --- the labelled simulator ------------------------------------------------------------------
+
+ENTRA_FIELDS = {
+    "id",
+    "createdDateTime",
+    "userPrincipalName",
+    "ipAddress",
+    "appDisplayName",
+    "clientAppUsed",
+    "status",
+    "authenticationRequirement",
+}
+WINDOWS_FIELDS = {"EventID", "TimeCreated", "Computer", "EventRecordID", "TargetUserName"}
+WINDOWS_FIELDS |= {"TargetDomainName", "IpAddress", "Channel"}
+SSHD_ACCEPTED = re.compile(r"sshd\[\d+\]: Accepted password for (?P<user>\S+) from (?P<ip>\S+) ")
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Truth]:
+    folder = tmp_path_factory.mktemp("simulated")
+    return folder, simulate(folder, users=200, days=4, seed=11, events=20_000)
+
+
+def _attempts(folder: Path) -> list[tuple[str, str, str, bool]]:
+    """(log, account, source, failed) of every sign-in in every written file."""
+    rows: list[tuple[str, str, str, bool]] = []
+    for line in (folder / "entra-signins.jsonl").read_text().splitlines():
+        record = orjson.loads(line)
+        assert set(record) >= ENTRA_FIELDS
+        account = record["userPrincipalName"].split("@")[0]
+        failed = record["status"]["errorCode"] != 0
+        rows.append(("entra", account, record["ipAddress"], failed))
+    for line in (folder / "windows-security.jsonl").read_text().splitlines():
+        event = orjson.loads(line)
+        assert set(event) >= WINDOWS_FIELDS
+        assert event["EventID"] in {4624, 4625, 4768, 4771}
+        failed = event["EventID"] in (4625, 4771) or event.get("Status", "0x0") != "0x0"
+        source = event["IpAddress"].removeprefix("::ffff:")
+        rows.append(("windows", event["TargetUserName"], source, failed))
+    for line in (folder / "sshd-auth.log").read_text().splitlines():
+        assert SSHD_LINE.match(line), line
+        if match := SSHD_FAILED.match(line):
+            rows.append(("syslog", match["user"], match["ip"], True))
+        elif match := SSHD_ACCEPTED.search(line):
+            rows.append(("syslog", match["user"], match["ip"], False))
+    return rows
+
+
+def test_simulation_is_the_same_for_a_seed_whatever_the_workers(
+    simulated: tuple[Path, Truth], tmp_path: Path
+) -> None:
+    folder, truth = simulated
+    again = simulate(tmp_path, users=200, days=4, seed=11, events=20_000, workers=1)
+    assert again.to_dict() == truth.to_dict()
+    for name in truth.events:
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_simulation_writes_about_the_events_asked_for(simulated: tuple[Path, Truth]) -> None:
+    _, truth = simulated
+    assert set(truth.events) == {"entra-signins.jsonl", "windows-security.jsonl", "sshd-auth.log"}
+    assert 16_000 < sum(truth.events.values()) < 24_000
+    assert Truth.read_json(simulated[0] / "truth.json") == truth
+
+
+def test_every_attack_type_is_planted_and_labelled(simulated: tuple[Path, Truth]) -> None:
+    _, truth = simulated
+    types = {a.type for a in truth.attacks if not a.benign}
+    assert types == {s.type for s in SCENARIOS}
+    distributed = truth.by_type("distributed_spray")[0]
+    assert len(distributed.sources) >= 100  # hundreds of addresses on a bigger organisation
+    assert {a.type for a in truth.attacks if a.benign} == {"stale_password", "policy_change"}
+
+
+def test_truth_matches_what_is_written(simulated: tuple[Path, Truth]) -> None:
+    folder, truth = simulated
+    rows = _attempts(folder)
+    assert len(rows) == sum(truth.events.values())
+    for attack in (a for a in truth.attacks if not a.benign):
+        (log,) = attack.logs
+        sources = set(attack.sources)
+        hits = [r for r in rows if r[0] == log and r[2] in sources]
+        failed_accounts = {account for _, account, _, failed in hits if failed}
+        assert set(attack.accounts) - set(attack.compromised) <= failed_accounts, attack.id
+        assert {account for _, account, _, _ in hits} == set(attack.accounts), attack.id
+        assert len(hits) == attack.attempts, attack.id
+
+
+def test_formats_can_be_chosen(tmp_path: Path) -> None:
+    truth = simulate(
+        tmp_path, users=150, days=2, seed=2, events=5_000, logs=parse_formats("syslog")
+    )
+    assert set(truth.events) == {"sshd-auth.log"}
+    assert all(a.logs == ("syslog",) for a in truth.attacks if not a.benign)
+    assert "spray_stopped_by_mfa" not in {a.type for a in truth.attacks}  # needs Entra
+    with pytest.raises(ValueError, match="unknown format"):
+        parse_formats("entra,evtx")
