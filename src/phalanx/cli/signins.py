@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from phalanx.cli.common import CONFIG_HELP, fail, settings_from, write_output
+from phalanx.cli.simulate import simulate_command
 from phalanx.config.signins import SigninSettings
 from phalanx.reports import Report, blocklist, render
 from phalanx.signins.readers import READERS, InputFile
@@ -26,6 +27,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+app.command("simulate")(simulate_command)
 _err = Console(stderr=True, soft_wrap=True)  # messages name paths: never break them
 PROGRESS_FROM_BYTES = 20_000_000  # below this a scan is over before a bar would help
 
