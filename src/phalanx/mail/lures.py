@@ -286,6 +286,7 @@ def check(
         )
     signals += _brand_lure(env, text, settings)
     signals += _password_for_attachment(text, items)
+    signals += _shared_file_from_freemail(env, body, found)
     if "_" in env.subject and " " not in env.subject.strip() and env.subject.count("_") >= 2:
         signals.append(
             Signal(
@@ -332,6 +333,57 @@ def _credential(text: str, actionable: bool) -> list[Signal]:
             5 + 6 * min(hits, 6),
             CREDENTIAL_PHISHING,
             "The text pushes the reader to sign in, verify or act urgently.",
+        )
+    ]
+
+
+FILE_SHARING = frozenset(
+    {
+        "docs.google.com",
+        "drive.google.com",
+        "onedrive.live.com",
+        "1drv.ms",
+        "dropbox.com",
+        "www.dropbox.com",
+        "wetransfer.com",
+        "we.tl",
+        "box.com",
+        "app.box.com",
+        "sharepoint.com",
+        "my.sharepoint.com",
+        "icloud.com",
+        "www.icloud.com",
+        "mega.nz",
+        "mediafire.com",
+        "www.mediafire.com",
+    }
+)
+URGENCY = _words(
+    r"asap",
+    r"urgent\w*",
+    r"when you have a (?:moment|minute)",
+    r"please (?:review|see|check|look)",
+    r"let me know",
+    r"right away",
+)
+
+
+def _shared_file_from_freemail(env: Envelope, body: str, found: FoundUrls) -> list[Signal]:
+    """A short note from a free mailbox pointing at a shared document: how a compromised or
+    impersonated colleague delivers a credential-harvesting page."""
+    if env.from_domain not in FREEMAIL or len(body) > 1200:
+        return []
+    shared = [h for h in found.domains if under_any(h, FILE_SHARING)]
+    if not shared:
+        return []
+    urgent = _distinct(URGENCY, body.lower())
+    return [
+        Signal(
+            "lure.shared_file_from_freemail",
+            20 + 10 * min(urgent, 2),
+            CREDENTIAL_PHISHING,
+            f"A short note from a free mailbox ({env.from_domain}) points to a shared "
+            f"document on {shared[0]}.",
         )
     ]
 

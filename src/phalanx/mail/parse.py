@@ -194,6 +194,8 @@ def _read_leaf(part: email.message.Message, parsed: ParsedMessage, settings: Mai
     if truncated:
         parsed.notes.append(f"part {filename or ctype} cut to {settings.max_part_bytes} bytes")
     is_attachment = bool(filename) or "attachment" in disposition
+    if ctype.startswith("multipart/"):
+        ctype = "text/plain"  # a multipart whose boundary never came: read it as text
     if not is_attachment and ctype in ("text/plain", "text/html", ""):
         text = decode_bytes(payload, charset_of(part))
         (parsed.html if ctype == "text/html" else parsed.plain).append(text)
@@ -250,7 +252,9 @@ def decode_payload(part: email.message.Message, limit: int) -> tuple[bytes, bool
 
 def _base64(data: bytes) -> bytes:
     cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
-    cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
+    # Padding was stripped with the noise: restore it (a lone trailing character is noise).
+    rest = len(cleaned) % 4
+    cleaned = cleaned[:-1] if rest == 1 else cleaned + b"=" * ((4 - rest) % 4)
     try:
         return binascii.a2b_base64(cleaned)
     except binascii.Error:
