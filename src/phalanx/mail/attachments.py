@@ -70,7 +70,6 @@ _EXECUTABLE_EXT = frozenset(
         "xll",
         "reg",
         "one",
-        "url",
         "library-ms",
         "application",
         "gadget",
@@ -79,6 +78,9 @@ _EXECUTABLE_EXT = frozenset(
         "sct",
     ]
 )
+# An Internet shortcut (.url) is harmless when it opens a web page, not when it points at a
+# file share (file:, \\\\host, smb:) -- the route of CVE-2024-21412 and its kin.
+_REMOTE_SHORTCUT = re.compile(rb"(?im)^\s*URL\s*=\s*(?:file:|\\\\|smb:|search-ms:)")
 _MACRO_EXT = frozenset(
     ["doc", "docm", "xls", "xlsm", "xlsb", "ppt", "pptm", "dotm", "xltm", "xlam", "ppam"]
 )
@@ -161,6 +163,16 @@ def inspect_one(
         kind = "message"
     item = Inspected(name, hashlib.sha256(data).hexdigest(), kind, ctype, len(data))
     _name_signals(item)
+    if extension(name) == "url" and _REMOTE_SHORTCUT.search(data[:4000]):
+        item.signals.append(
+            Signal(
+                "attachment.remote_shortcut",
+                60,
+                MALWARE,
+                f"The shortcut {name} opens a file on a remote share, a "
+                "known way to run malware past Windows' warnings.",
+            )
+        )
     if kind == "html" or extension(name) in _HTML_EXT or ctype == "text/html":
         _html_signals(item, data, settings)
     if kind in ("ole", "zip") and (

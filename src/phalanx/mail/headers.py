@@ -463,13 +463,16 @@ def _brand_display_signals(env: Envelope, settings: MailSettings) -> list[Signal
     for brand in brands.brands_named(display, settings):
         owned = brands.brand_domains(brand, settings)
         if owned and not any(under(env.from_domain, d) for d in owned):
+            # A brand's own mail never comes from a free mailbox.
+            free = env.from_domain in FREEMAIL
+            where = f"{env.from_domain}, a free mailbox" if free else env.from_domain
             return [
                 Signal(
                     "header.brand_display_name",
-                    30,
+                    45 if free else 30,
                     CREDENTIAL_PHISHING,
                     f'The display name "{env.display_name[:80]}" names {brand.title()} '
-                    f"but the mail comes from {env.from_domain}.",
+                    f"but the mail comes from {where}.",
                 )
             ]
     return []

@@ -18,8 +18,10 @@ from phalanx.mail.parse import ParsedMessage
 from phalanx.mail.verdict import CREDENTIAL_PHISHING, GENERIC, Signal
 
 _TEXT_URL = re.compile(
-    r"(?:h(?:tt|xx|\[xx\]|XX)ps?|ftp)(?:://|\[://\]|\[:\]//)[^\s<>\"'`{}|\\^\])]{2,2000}"
-    r"|\bwww(?:\.|\[\.\])[a-z0-9-]{1,63}(?:\.|\[\.\])[^\s<>\"'`{}|\\^]{2,2000}",
+    r"(?:h(?:tt|xx|\[xx\]|XX)ps?|ftp)(?:://|\[://\]|\[:\]//)"
+    r"(?:\[\.\]|\[dot\]|\(\.\)|[^\s<>\"'`{}|\\^\[\]()]){2,2000}"
+    r"|\bwww(?:\.|\[\.\])[a-z0-9-]{1,63}(?:\.|\[\.\])"
+    r"(?:\[\.\]|[^\s<>\"'`{}|\\^\[\]()]){2,2000}",
     re.IGNORECASE,
 )
 _A_TAG = re.compile(r"<a\b([^>]{0,3000})>(.{0,2000}?)</a\s*>", re.IGNORECASE | re.DOTALL)
@@ -317,7 +319,7 @@ def check(found: FoundUrls, env: Envelope, settings: MailSettings) -> list[Signa
         signals.append(
             Signal(
                 "html.external_form",
-                20,
+                10,
                 CREDENTIAL_PHISHING,
                 f"The message contains a form that sends what is typed to "
                 f"{host_of(refang(external[0])) or 'another site'}.",
@@ -368,7 +370,7 @@ def _host_signals(found: FoundUrls, env: Envelope, settings: MailSettings) -> li
     for url in found.urls:
         for signal in _judge_url(url):
             signals.setdefault(signal.rule, signal)
-        if "@" in (urlsplit(url).netloc if "://" in url else ""):
+        if "@" in _netloc(url):
             signals.setdefault(
                 "url.userinfo",
                 Signal(
@@ -391,6 +393,13 @@ _FORM_PATHS = (
     ("forms.office.com", "/"),
     ("forms.microsoft.com", "/"),
 )
+
+
+def _netloc(url: str) -> str:
+    try:
+        return urlsplit(url).netloc
+    except ValueError:
+        return ""
 
 
 def _judge_url(url: str) -> list[Signal]:

@@ -71,9 +71,10 @@ def zip_bytes(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLA
 def zip_bomb() -> bytes:
     """A 30 KB archive that inflates to 30 MB (ratio ~1000:1): never to be opened in full."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("invoice.pdf", "w") as member:
-            chunk = b"\0" * 1_000_000
-            for _ in range(30):
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("invoice.pdf", "w") as member,
+    ):
+        for _ in range(30):
+            member.write(b"\0" * 1_000_000)
     return buffer.getvalue()
