@@ -21,19 +21,29 @@ from phalanx.passwords.generate import draw
 from phalanx.passwords.loading import build_policy
 from phalanx.passwords.policy import check_password
 
-NCSC = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "passwords" / \
-    "ncsc-pwned-top100k.txt"
+NCSC = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "corpus"
+    / "passwords"
+    / "ncsc-pwned-top100k.txt"
+)
 
 
 def sample(n: int, chooser: random.Random) -> list[str]:
     ncsc = NCSC.read_text(encoding="utf-8", errors="replace").splitlines()[6:]
     seasons = ["Winter", "Spring", "Summer", "Autumn", "Covid", "Vaccine", "Northwick"]
-    sprays = [f"{chooser.choice(seasons)}{chooser.randint(1990, 2030)}{chooser.choice('!?#.')}"
-              for _ in range(n // 4)]
+    sprays = [
+        f"{chooser.choice(seasons)}{chooser.randint(1990, 2030)}{chooser.choice('!?#.')}"
+        for _ in range(n // 4)
+    ]
     phrases = [draw()[0] for _ in range(n // 4)]
     alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%"
-    randoms = ["".join(chooser.choice(alphabet) for _ in range(chooser.randint(12, 24)))
-               for _ in range(n // 4)]
+    randoms = [
+        "".join(chooser.choice(alphabet) for _ in range(chooser.randint(12, 24)))
+        for _ in range(n // 4)
+    ]
     mix = chooser.sample(ncsc, n - 3 * (n // 4)) + sprays + phrases + randoms
     chooser.shuffle(mix)
     return mix
@@ -45,8 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     policy = build_policy(PasswordSettings(organisation_words=("northwick",)), [NCSC])
-    print(f"policy: {len(policy.deny):,} banned base words, {len(policy.deny.exact):,} whole "
-          f"passwords, loaded in {time.perf_counter() - started:.2f} s")
+    print(
+        f"policy: {len(policy.deny):,} banned base words, {len(policy.deny.exact):,} whole "
+        f"passwords, loaded in {time.perf_counter() - started:.2f} s"
+    )
     gc.freeze()  # the policy lives as long as the process: keep it out of every GC pass
     passwords = sample(args.n, random.Random(3))
     for password in passwords[:200]:  # warm caches
@@ -62,8 +74,11 @@ def main() -> None:
     print(f"check: {len(wall):,} passwords, load average {os.getloadavg()[0]:.1f}")
     for label, times in (("wall", wall), ("cpu ", cpu)):
         q = statistics.quantiles(times, n=100)
-        print(f"  {label}  p50 {q[49]:.3f} ms  p95 {q[94]:.3f} ms  p99 {q[98]:.3f} ms  "
-              f"max {max(times):.3f} ms  (goal p99 <= 1 ms)")
+        print(
+            f"  {label}  p50 {q[49]:.3f} ms  p95 {q[94]:.3f} ms  p99 {q[98]:.3f} ms  "
+            f"max {max(times):.3f} ms  (goal p99 <= 1 ms)"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,7 @@ def write_hibp(path: Path, total: int, rng: np.random.Generator) -> np.ndarray:
     raw = raw[order]
     with path.open("wb") as stream:
         for start in range(0, total, 1_000_000):
-            block = raw[start:start + 1_000_000]
+            block = raw[start : start + 1_000_000]
             counts = rng.zipf(1.6, size=len(block)).clip(1, 9_999_999)
             stream.write(_lines(block, counts))
     return raw
@@ -70,16 +70,20 @@ def main() -> None:
     rng = np.random.default_rng(11)
     started = time.perf_counter()
     raw = write_hibp(source, args.hashes, rng)
-    print(f"generated {args.hashes:,} hashes ({source.stat().st_size / 1e9:.2f} GB of HIBP "
-          f"text) in {time.perf_counter() - started:.1f} s")
+    print(
+        f"generated {args.hashes:,} hashes ({source.stat().st_size / 1e9:.2f} GB of HIBP "
+        f"text) in {time.perf_counter() - started:.1f} s"
+    )
     started, cpu_before = time.perf_counter(), _cpu()
     kind, count = build_store([source], store_path)
     build, cpu = time.perf_counter() - started, _cpu() - cpu_before
     size = store_path.stat().st_size
-    print(f"build-store: {count:,} {kind} hashes in {build:.1f} s = {count / build / 1e6:.2f} M "
-          f"hashes/s wall ({count / cpu / 1e6:.2f} M per CPU-second, {cpu:.1f} CPU-s incl. "
-          f"workers; load average {os.getloadavg()[0]:.1f}); {size / count:.2f} bytes/hash "
-          f"({size / 1e6:.0f} MB)  (goals >= 1 M/s, <= 14 B)")
+    print(
+        f"build-store: {count:,} {kind} hashes in {build:.1f} s = {count / build / 1e6:.2f} M "
+        f"hashes/s wall ({count / cpu / 1e6:.2f} M per CPU-second, {cpu:.1f} CPU-s incl. "
+        f"workers; load average {os.getloadavg()[0]:.1f}); {size / count:.2f} bytes/hash "
+        f"({size / 1e6:.0f} MB)  (goals >= 1 M/s, <= 14 B)"
+    )
     present = raw[rng.choice(len(raw), 1_000, replace=False)]
     accounts = [bytes(r) for r in present] + [os.urandom(16) for _ in range(99_000)]
     store = PwnedStore(store_path)
@@ -87,13 +91,17 @@ def main() -> None:
     started = time.perf_counter()
     hits = int((store.counts(accounts) > 0).sum())
     warm = time.perf_counter() - started
-    print(f"lookup: 100,000 account hashes in {warm * 1000:.0f} ms warm, {hits} found "
-          "(1,000 planted)  (goal <= 5 s)")
+    print(
+        f"lookup: 100,000 account hashes in {warm * 1000:.0f} ms warm, {hits} found "
+        "(1,000 planted)  (goal <= 5 s)"
+    )
     scale = FULL_SET / count
-    print(f"extrapolated to {FULL_SET / 1e9:.0f} B hashes: store {FULL_SET * 14 / 1e9:.0f} GB, "
-          f"build ~{build * scale / 60:.0f} min (linear: one streaming pass), lookups grow "
-          f"with log2(N): ~{warm * 1000 * np.log2(FULL_SET) / np.log2(count):.0f} ms warm once "
-          "the touched pages are cached")
+    print(
+        f"extrapolated to {FULL_SET / 1e9:.0f} B hashes: store {FULL_SET * 14 / 1e9:.0f} GB, "
+        f"build ~{build * scale / 60:.0f} min (linear: one streaming pass), lookups grow "
+        f"with log2(N): ~{warm * 1000 * np.log2(FULL_SET) / np.log2(count):.0f} ms warm once "
+        "the touched pages are cached"
+    )
     source.unlink()
     store_path.unlink()
 

@@ -1,10 +1,10 @@
 """Settings of the passwords capability ([passwords] in the TOML file).
 
-    [passwords]
-    min_length = 12
-    organisation_words = ["northwick", "nwh", "st-elsewhere"]
-    deny_lists = ["/srv/phalanx/ncsc-pwned-top100k.txt"]
-    pwned = ["/srv/phalanx/pwned-ntlm.phx"]
+[passwords]
+min_length = 12
+organisation_words = ["northwick", "nwh", "st-elsewhere"]
+deny_lists = ["/srv/phalanx/ncsc-pwned-top100k.txt"]
+pwned = ["/srv/phalanx/pwned-ntlm.phx"]
 """
 
 from __future__ import annotations
