@@ -21,6 +21,7 @@ SCAM = "scam"
 CALLBACK = "callback_phishing"
 SPAM = "spam"
 NONE = "none"
+PHISHING = "phishing"
 # Signals that say something is off without naming the kind of attack.
 GENERIC = "generic"
 
@@ -56,7 +57,8 @@ def decide(signals: Iterable[Signal], settings: MailSettings) -> Verdict:
     spam = max(0, min(100, spam))
     if threat >= settings.suspicious_score:
         verdict = "malicious" if threat >= settings.malicious_score else "suspicious"
-        category = max(by_category, key=by_category.__getitem__) if by_category else NONE
+        # Only generic signals (forged sender, disguised letters...): phishing of no one kind.
+        category = max(by_category, key=by_category.__getitem__) if by_category else PHISHING
         return Verdict(verdict, threat, category)
     if spam >= settings.spam_score:
         return Verdict("spam", max(spam, threat), SPAM)
