@@ -85,6 +85,8 @@ def test_the_entra_spray_is_in_the_log_as_labelled(example: tuple[Path, Truth]) 
         by_code.setdefault(code, set()).add(str(row["userPrincipalName"]).split("@")[0])
     guessed = by_code[0]
     assert len(guessed) == 1
+    assert len(by_code[50034]) == 3  # leavers on the attacker's list
+    assert not (by_code[50034] & set(spray.compromised))
     assert by_code[50074] | guessed == set(spray.compromised)
     times = sorted(str(r["createdDateTime"]) for r in from_attacker)
     assert times[0] == spray.start.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -140,7 +140,8 @@ def _entra_session(
 def _entra_spray(rng: random.Random, staff: list[str], logs: _Logs) -> PlantedAttack:
     targets = [*rng.sample(staff[24:], 37), *DEPARTED]
     rng.shuffle(targets)
-    guessed, stopped = targets[5], targets[21]
+    staff_targeted = [name for name in targets if name not in DEPARTED]
+    guessed, stopped = staff_targeted[5], staff_targeted[21]
     moment = START + timedelta(days=1, hours=2, minutes=10)
     times = []
     for name in targets:
