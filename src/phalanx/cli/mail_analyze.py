@@ -5,6 +5,7 @@ Registered on the `phalanx mail` app by cli/mail.py: app.command("analyze")(anal
 
 from __future__ import annotations
 
+import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -85,6 +86,6 @@ def _render(results: list[dict[str, Any]], fmt: Format) -> str:
             (row["subject"] or "")[:60],
             (reasons[0] or "")[:100],
         )
-    console = Console(record=True, width=160, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(record=True, width=160, file=io.StringIO())
     console.print(table)
     return console.export_text()

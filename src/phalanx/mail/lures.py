@@ -209,7 +209,7 @@ ROMANCE_WORDS = _words(
     (r"\d\d (?:years|jahr\w*) (?:old|alt)", (" old", " alt")),
     r"frauen|women (?:near|in your)",
     r"my (?:photos|profile)",
-    r"liebe|love|schatz|sweetheart|soulmate|your (?:lady|dame)|ihre dame",
+    r"sweetheart|soulmate|your (?:lady|dame)|ihre dame",
     r"singles|hot (?:russian|girls|women)|(?:russian|ukrainian|slawische) (?:women|girls|frauen)",
 )
 SPAM_WORDS = _words(
@@ -279,7 +279,7 @@ def check(
         signals.append(
             Signal(
                 "lure.romance",
-                15 + 8 * min(romance_hits, 4),
+                10 + 8 * min(romance_hits, 4),
                 SCAM,
                 "The text reads like a dating or romance scam.",
             )

@@ -1,0 +1,66 @@
+"""Message analysis speed over the whole mail corpus (issue 4 §8: p99 <= 50 ms per message).
+
+    .venv/bin/python bench/mail_analyze.py              # phishing + ham + spam + sublime
+    .venv/bin/python bench/mail_analyze.py --rounds 3   # best of three (a busy machine is noisy)
+
+Messages are read into memory first, so the figure is analysis alone (parse, indicators, rules,
+verdict): one process, one core. split_report is timed separately, as the service calls it
+once per report before analysing what it carries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from phalanx.config.mail import MailSettings
+from phalanx.mail.analyze import analyze
+from phalanx.mail.extract import split_report
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "mail"
+FOLDERS = ("phishing", "ham", "spam", "sublime")
+
+
+def load() -> list[bytes]:
+    return [p.read_bytes() for folder in FOLDERS for p in sorted((CORPUS / folder).iterdir())]
+
+
+def timed(messages: list[bytes], fn: object) -> list[float]:
+    settings = MailSettings()
+    out = []
+    for raw in messages:
+        start = time.perf_counter()
+        if fn is analyze:
+            analyze(raw, settings)
+        else:
+            split_report(raw)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def summary(name: str, ms: list[float]) -> str:
+    ordered = sorted(ms)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    rate = len(ms) / (sum(ms) / 1000)
+    return (
+        f"{name:<13} {len(ms):>5} msgs  {rate:8.0f} msg/s  p50 {statistics.median(ms):6.2f} ms"
+        f"  p99 {p99:6.2f} ms  max {ordered[-1]:7.2f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    messages = load()
+    print(f"corpus: {len(messages)} messages, {sum(map(len, messages)) / 1e6:.1f} MB")
+    for name, fn in (("analyze", analyze), ("split_report", split_report)):
+        runs = [timed(messages, fn) for _ in range(args.rounds)]
+        best = min(runs, key=lambda ms: sorted(ms)[int(len(ms) * 0.99)])
+        print(summary(name, best))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""`phalanx mail analyze`: formats, reports, .msg input, unreadable files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from phalanx.cli.mail_analyze import analyze_command
+
+from .factory import message, report_with_attached
+
+app = typer.Typer()
+app.command("analyze")(analyze_command)
+app.command("noop", hidden=True)(lambda: None)  # keeps "analyze" a named sub-command
+runner = CliRunner()
+
+
+def test_json_output(tmp_path: Path) -> None:
+    path = tmp_path / "lure.eml"
+    path.write_bytes(message("Verify your account within 24 hours: http://192.0.2.7/login"))
+    result = runner.invoke(app, ["analyze", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["file"] == str(path)
+    assert row["verdict"] in ("malicious", "suspicious")
+    assert "http://192.0.2.7/login" in row["indicators"]["urls"]
+
+
+def test_report_mode_ndjson_and_msg(tmp_path: Path, mail_corpus: Path) -> None:
+    report = tmp_path / "report.eml"
+    report.write_bytes(report_with_attached(message("one"), message("two")))
+    msg = mail_corpus / "samples-msg" / "unicode.msg"
+    result = runner.invoke(app, ["analyze", str(report), str(msg), "--report", "-f", "ndjson"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["extracted_as"] for r in rows] == ["attachment", "attachment", "as_is"]
+    assert rows[2]["subject"] == "Test for TIF files"
+
+
+def test_table_and_unreadable_file(tmp_path: Path) -> None:
+    good = tmp_path / "ok.eml"
+    good.write_bytes(message("Lunch?"))
+    result = runner.invoke(app, ["analyze", str(good), str(tmp_path / "missing.eml")])
+    assert result.exit_code == 0
+    assert "clean" in result.stdout and "ok.eml" in result.stdout
+    assert "missing.eml" in result.output
+    only_bad = runner.invoke(app, ["analyze", str(tmp_path / "missing.eml")])
+    assert only_bad.exit_code == 2
