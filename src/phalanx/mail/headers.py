@@ -82,6 +82,7 @@ class Envelope:
     ips: tuple[str, ...]
     originating_ip: str
     auth: dict[str, str]  # mechanism -> result, from the first Authentication-Results
+    to_domain: str = ""  # the domain of the first To address
 
 
 _ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>\s*$")
@@ -132,6 +133,7 @@ def read_envelope(parsed: ParsedMessage) -> Envelope:
         # Received headers are prepended: the last one names the first server that took it.
         originating_ip=ips[-1] if ips else "",
         auth=_auth_results(parsed),
+        to_domain=_domain(_address(parsed.header("to"))[1]),
     )
 
 
@@ -177,7 +179,7 @@ def _upstream_verdicts(parsed: ParsedMessage) -> list[Signal]:
         signals.append(
             Signal(
                 "upstream.flagged",
-                20,
+                25,
                 GENERIC,
                 "The recipient's mail filter had already marked it as spam, spoofing or phishing.",
             )
@@ -198,6 +200,11 @@ def _upstream_verdicts(parsed: ParsedMessage) -> list[Signal]:
 _MATH_LETTERS = re.compile("[\U0001d400-\U0001d7ff]")
 _MIXED_WORD = re.compile("(?=[\\w@]*[a-zA-Z])(?=[\\w@]*[\u0370-\u03ff\u0400-\u04ff])[\\w@]{3,}")
 _ID_NOISE = re.compile(r"\d{6,}")
+_ADMIN_NAME = re.compile(
+    r"\b(?:administrat\w*|admin|help ?desk|it support|it service|postmaster|webmaster|"
+    r"mail(?:box)? (?:team|support|server)|e-?mail (?:team|support|server)|system admin\w*)\b",
+    re.IGNORECASE,
+)
 # A combining mark wedged between two Latin letters ("Aܿmܿaܿzܿon"): invisible to a reader,
 # fatal to a keyword filter.
 _MARKED_LETTERS = re.compile(
@@ -243,6 +250,22 @@ def _disguise_signals(env: Envelope) -> list[Signal]:
                 GENERIC,
                 f"The sender address {env.from_address} starts with a disguise "
                 "(a domain name or a long random string).",
+            )
+        )
+    if (
+        _ADMIN_NAME.search(env.display_name)
+        and env.from_domain
+        and env.to_domain
+        and (registrable_domain(env.from_domain) != registrable_domain(env.to_domain))
+    ):
+        signals.append(
+            Signal(
+                "header.outside_admin",
+                15,
+                CREDENTIAL_PHISHING,
+                f'"{env.display_name}" writes as the mail or IT administrator, '
+                f"but from {env.from_domain}, outside the recipient's domain "
+                f"{env.to_domain}.",
             )
         )
     if _ID_NOISE.search(env.display_name):
