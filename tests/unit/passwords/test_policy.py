@@ -27,6 +27,15 @@ def test_builtin_list_rejects_most_long_ncsc_passwords(builtin_policy: Policy,
     assert refused / len(ncsc_long) >= BUILTIN_SHARE
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 3 asks for >= 95 % with the built-in list alone; measured 70.3 % (not met)",
+)
+def test_builtin_list_meets_the_issue_goal(builtin_policy: Policy, ncsc_long: list[str]) -> None:
+    refused = sum(not check_password(p, builtin_policy).accepted for p in ncsc_long)
+    assert refused / len(ncsc_long) >= 0.95
+
+
 def test_ncsc_list_loaded_rejects_all_of_it(ncsc_path: Path, ncsc_long: list[str]) -> None:
     policy = build_policy(PasswordSettings(), wordlists=[ncsc_path])
     accepted = [p for p in ncsc_long if check_password(p, policy).accepted]
