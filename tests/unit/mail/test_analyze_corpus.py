@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from phalanx.config.mail import MailSettings
 from phalanx.mail.analyze import Analysis, analyze, read_message_file
 
@@ -27,9 +29,14 @@ def test_phishing_is_flagged(corpus_verdicts: Verdicts) -> None:
         f"phishing flagged: {rate:.1%} of {len(results)}",
         Counter(a.verdict for a in results.values()),
     )
-    # Issue #4 asks for >= 95%; the rules reach the figure below today (see the report and
-    # docs/mail-analysis.md for what the misses are). The floor stops any regression.
-    assert rate >= 0.75
+    # The floor the rules reach today (80.5%); it stops any regression. The issue's 95% goal
+    # is the strict xfail below: see docs/mail-analysis.md for what the misses are.
+    assert rate >= 0.79
+
+
+@pytest.mark.xfail(strict=True, reason="issue #4 goal of 95% not reached (measured 80.5%)")
+def test_phishing_goal_of_the_issue(corpus_verdicts: Verdicts) -> None:
+    assert _rate(corpus_verdicts("phishing"), FLAGGED) >= 0.95
 
 
 def test_ham_is_left_alone(corpus_verdicts: Verdicts) -> None:
