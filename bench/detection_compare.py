@@ -10,7 +10,7 @@
    benign events and time to detection, for each detector.
 
 An alert matches an attack when their time spans overlap (the alert may end up to an hour
-after the attack) and they share a source, or at least half of the alert's accounts are the
+after the attack) and at least half of the alert's sources, or of its accounts, are the
 attack's. An alert that matches no attack — or only a labelled benign pattern — is false;
 Phalanx's stale-credential findings on the labelled stale service accounts are what it is
 meant to say about them, so they are neither. Precision and false findings are over all of a
@@ -69,10 +69,13 @@ def phalanx_alerts(findings: Sequence[Finding]) -> list[Alert]:
 def matches(alert: Alert, attack: PlantedAttack) -> bool:
     if alert.first > attack.end + LATE or alert.last < attack.start:
         return False
-    if alert.sources & set(attack.sources):
-        return True
-    shared = alert.accounts & set(attack.accounts)
-    return bool(alert.accounts) and len(shared) * 2 >= len(alert.accounts)
+    return _mostly(alert.sources, attack.sources) or _mostly(alert.accounts, attack.accounts)
+
+
+def _mostly(alert: frozenset[str], attack: Sequence[str]) -> bool:
+    """At least half of what the alert names belongs to the attack: a tenant-wide bucket full
+    of benign typos that happens to hold one attempt of a slow spray has not found it."""
+    return bool(alert) and len(alert & set(attack)) * 2 >= len(alert)
 
 
 def is_false(alert: Alert, attacks: Sequence[PlantedAttack]) -> bool:
