@@ -16,7 +16,7 @@ import numpy as np
 
 from phalanx.signins.simulate.events import Channel, Events, Ints, Log
 from phalanx.signins.simulate.formats import Result
-from phalanx.signins.simulate.org import DAY, HOUR, Organisation
+from phalanx.signins.simulate.org import HOUR, Organisation
 from phalanx.signins.simulate.truth import PlantedAttack
 
 # First octets of hosting and residential networks attackers' traffic comes from. Not the
@@ -68,13 +68,10 @@ class Attack:
         return self.rng.choice(self.org.staff, size=count, replace=False)
 
     def unknown(self, count: int) -> Ints:
-        """Names that are not accounts here: leavers, other organisations' users, guesses."""
-        first = self.rng.integers(0, 10_000, size=count)
-        return self.org.accounts.add_all(
-            [*COMMON_NAMES[: min(count, len(COMMON_NAMES))], *(f"user{n:04d}.old" for n in first)][
-                :count
-            ]
-        )
+        """Names that are not accounts here: the usual guesses, then leavers' old names."""
+        numbers = self.rng.integers(0, 10_000, size=count)
+        names = [*COMMON_NAMES, *(f"user{n:04d}.old" for n in numbers.tolist())]
+        return self.org.accounts.add_all(names[:count])
 
     def label(
         self,
@@ -234,6 +231,3 @@ def inject(
         parts.append(events)
         labels.append(planted)
     return parts, labels
-
-
-__all__ = ["DAY", "SCENARIOS", "inject"]
