@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from phalanx.config.mail import MailSettings
-from phalanx.mail import urls
+from phalanx.mail import qr, urls
 from phalanx.mail.parse import Part
 from phalanx.mail.verdict import CREDENTIAL_PHISHING, MALWARE, Signal
 
@@ -81,6 +81,8 @@ _EXECUTABLE_EXT = frozenset(
 # An Internet shortcut (.url) is harmless when it opens a web page, not when it points at a
 # file share (file:, \\\\host, smb:) -- the route of CVE-2024-21412 and its kin.
 _REMOTE_SHORTCUT = re.compile(rb"(?im)^\s*URL\s*=\s*(?:file:|\\\\|smb:|search-ms:)")
+# QR codes are looked for in the first few images only: lures carry one, newsletters dozens.
+MAX_QR_IMAGES = 3
 _MACRO_EXT = frozenset(
     ["doc", "docm", "xls", "xlsm", "xlsb", "ppt", "pptm", "dotm", "xltm", "xlam", "ppam"]
 )
@@ -150,13 +152,32 @@ def extension(name: str) -> str:
 
 
 def inspect(parts: list[Part], settings: MailSettings) -> list[Inspected]:
-    return [
-        inspect_one(p.filename or "(unnamed)", p.content_type, p.payload, settings) for p in parts
-    ]
+    items = []
+    qr_budget = MAX_QR_IMAGES
+    for part in parts:
+        data = part.payload
+        is_image = real_type(data[:16]) in ("png", "jpeg", "gif")
+        items.append(
+            inspect_one(
+                part.filename or "(unnamed)",
+                part.content_type,
+                data,
+                settings,
+                qr=is_image and qr_budget > 0,
+            )
+        )
+        qr_budget -= is_image
+    return items
 
 
 def inspect_one(
-    name: str, ctype: str, data: bytes, settings: MailSettings, *, depth: int = 0
+    name: str,
+    ctype: str,
+    data: bytes,
+    settings: MailSettings,
+    *,
+    depth: int = 0,
+    qr: bool = False,
 ) -> Inspected:
     kind = real_type(data)
     if ctype == "message/rfc822":
@@ -181,6 +202,8 @@ def inspect_one(
         _macro_signals(item, data)
     if kind == "pdf":
         _pdf_signals(item, data)
+    if qr and kind in ("png", "jpeg", "gif"):
+        _qr_signals(item, data)
     if kind == "zip" and not _is_office_zip(data) and depth == 0:  # one level deep only
         _zip_signals(item, data, settings)
     return item
@@ -312,6 +335,23 @@ def _pdf_signals(item: Inspected, data: bytes) -> None:
                 f"The PDF {item.name} contains active content ({', '.join(sorted(active))}).",
             )
         )
+
+
+def _qr_signals(item: Inspected, data: bytes) -> None:
+    links = [t for t in qr.qr_texts(data) if t.lower().startswith(("http", "www."))]
+    if not links:
+        return
+    item.urls.extend(links)
+    item.signals.append(
+        Signal(
+            "attachment.qr_link",
+            25,
+            CREDENTIAL_PHISHING,
+            f"The image {item.name} holds a QR code leading to "
+            f"{urls.host_of(urls.refang(links[0])) or 'a website'}: "
+            "phone cameras open it outside the organisation's protection.",
+        )
+    )
 
 
 def _is_office_zip(data: bytes) -> bool:

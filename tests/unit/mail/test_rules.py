@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+
 from phalanx.config.mail import MailSettings
 from phalanx.mail.analyze import analyze
 from phalanx.mail.domains import lookalike_of, registrable_domain, skeleton
@@ -132,3 +136,19 @@ def test_to_dict_is_json_shaped() -> None:
         "type": "text",
     }
     assert isinstance(data["date"], str) and data["error"] is None
+
+
+def test_qr_code_link_in_an_image() -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    image_module = pytest.importorskip("PIL.Image")
+    numpy = pytest.importorskip("numpy")
+    code = zxingcpp.create_barcode("https://login.evil.example/x", zxingcpp.BarcodeFormat.QRCode)
+    buffer = io.BytesIO()
+    image_module.fromarray(numpy.asarray(zxingcpp.write_barcode_to_image(code, scale=4))).save(
+        buffer, "PNG"
+    )
+    result = analyze(
+        message("Scan to keep your mailbox", attachments=[("scan.png", buffer.getvalue())]), ORG
+    )
+    assert "attachment.qr_link" in result.rules
+    assert "https://login.evil.example/x" in result.indicators.urls
