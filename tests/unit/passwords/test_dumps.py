@@ -60,7 +60,11 @@ def test_bad_input_is_refused_naming_the_line(text: str, line: int, words: str) 
 
 
 names = st.text(alphabet=st.characters(blacklist_characters=":\\\r\n (#", min_codepoint=33),
-                min_size=1, max_size=20).filter(lambda s: not s.endswith(tuple("0123456789")))
+                min_size=1, max_size=20).filter(
+    # Names are stripped when read (dumps pad with spaces), so a round trip needs names that
+    # have no surrounding whitespace; Unicode spaces such as U+0085 count too.
+    lambda s: not s.endswith(tuple("0123456789")) and s.strip() == s
+)
 hashes = st.binary(min_size=16, max_size=16)
 
 
