@@ -21,6 +21,9 @@ def simulate_command(
     events: int = typer.Option(
         500_000, "--events", min=1_000, help="Rough total number of sign-in events."
     ),
+    attacks_per_type: int = typer.Option(
+        1, "--attacks-per-type", min=1, help="How many attacks of each type to plant."
+    ),
     formats: str = typer.Option(
         "entra,windows,syslog",
         "--formats",
@@ -49,7 +52,15 @@ def simulate_command(
     except ValueError as exc:
         fail(str(exc))
     began = time.perf_counter()
-    truth = simulate(out, users=users, days=days, seed=seed, events=events, logs=logs)
+    truth = simulate(
+        out,
+        users=users,
+        days=days,
+        seed=seed,
+        events=events,
+        logs=logs,
+        attacks_per_type=attacks_per_type,
+    )
     took = time.perf_counter() - began
     total = sum(truth.events.values())
     typer.echo(

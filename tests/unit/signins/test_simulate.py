@@ -209,3 +209,12 @@ def test_formats_can_be_chosen(tmp_path: Path) -> None:
     assert "spray_stopped_by_mfa" not in {a.type for a in truth.attacks}  # needs Entra
     with pytest.raises(ValueError, match="unknown format"):
         parse_formats("entra,evtx")
+
+
+def test_several_attacks_of_each_type_can_be_planted(tmp_path: Path) -> None:
+    truth = simulate(tmp_path, users=300, days=3, seed=5, events=8_000, attacks_per_type=3)
+    attacks = [a for a in truth.attacks if not a.benign]
+    assert len(attacks) == 3 * len(SCENARIOS)
+    assert len({a.id for a in attacks}) == len(attacks)
+    sprays = truth.by_type("burst_spray")
+    assert len({a.sources for a in sprays}) == 3  # three different attackers

@@ -218,16 +218,19 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 
 def inject(
-    rng: np.random.Generator, org: Organisation, logs: tuple[Log, ...]
+    rng: np.random.Generator, org: Organisation, logs: tuple[Log, ...], per_type: int = 1
 ) -> tuple[list[Events], list[PlantedAttack]]:
-    """Every scenario once, written to its own log if enabled, else to the first enabled one."""
+    """Every scenario `per_type` times, written to its own log if enabled, else to the first."""
     parts: list[Events] = []
     labels: list[PlantedAttack] = []
-    for number, scenario in enumerate(SCENARIOS, start=1):
+    number = 0
+    for scenario in SCENARIOS:
         if scenario.type == "spray_stopped_by_mfa" and Log.ENTRA not in logs:
             continue  # only Entra says "password right, MFA required"
         log = scenario.log if scenario.log in logs else logs[0]
-        events, planted = scenario.build(Attack(rng, org, log, scenario, number))
-        parts.append(events)
-        labels.append(planted)
+        for _ in range(per_type):
+            number += 1
+            events, planted = scenario.build(Attack(rng, org, log, scenario, number))
+            parts.append(events)
+            labels.append(planted)
     return parts, labels

@@ -60,6 +60,7 @@ def simulate(
     events: int = 500_000,
     logs: Sequence[Log] = ALL_LOGS,
     workers: int | None = None,
+    attacks_per_type: int = 1,
 ) -> Truth:
     """Write the logs and truth.json into `out`; `events` is the rough total wanted."""
     if users < 100 or days < 2:
@@ -69,7 +70,7 @@ def simulate(
     org = make_organisation(rng, random.Random(seed), users, days, START)
     stale, stale_labels = stale_service_accounts(rng, org, chosen)
     policy, policy_labels = policy_change(rng, org, chosen)
-    attacks, attack_labels = inject(rng, org, chosen)
+    attacks, attack_labels = inject(rng, org, chosen, attacks_per_type)
     fixed = sum(len(p) for p in (*stale, *policy, *attacks))
     per_day = _rate(org.working_days(), users, max(events - fixed, users))
     ordinary = background(rng, org, per_day, chosen)
