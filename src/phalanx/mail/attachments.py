@@ -134,6 +134,14 @@ class Inspected:
     urls: list[str] = field(default_factory=list)  # links inside (PDF, HTML)
 
 
+def warm_up() -> None:
+    """Import the heavy optional libraries now (oletools, the QR decoder), so the first
+    message that needs them does not pay for it: service workers call this at start."""
+    import oletools.olevba  # noqa: F401
+
+    qr.available()
+
+
 def real_type(data: bytes) -> str:
     for offset, magic, kind in _MAGIC:
         if data[offset : offset + len(magic)] == magic:

@@ -195,3 +195,15 @@ def all_brand_domains(settings: MailSettings) -> frozenset[str]:
 @functools.lru_cache(maxsize=8)
 def _all_domains(extra: tuple[str, ...]) -> frozenset[str]:
     return frozenset(d for ds in brand_table(extra).values() for d in ds)
+
+
+def borrowed_brand(host: str, settings: MailSettings) -> str | None:
+    """The brand whose name a host uses without belonging to it ("paypal-secure.example"),
+    or None. Short brand names (ups, dhl...) are left out: they hide inside ordinary words."""
+    from phalanx.mail.domains import under_any
+
+    if under_any(host, all_brand_domains(settings)):
+        return None
+    words = host.replace("-", " ").replace(".", " ")
+    named = [b for b in brands_named(words, settings, display=False) if len(b) >= 5]
+    return named[0] if named else None

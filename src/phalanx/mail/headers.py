@@ -410,19 +410,17 @@ def _impersonation_signals(env: Envelope, settings: MailSettings) -> list[Signal
 
 def _sender_domain_signals(domain: str, settings: MailSettings) -> list[Signal]:
     signals: list[Signal] = []
-    if not under_any(domain, brands.all_brand_domains(settings)):
-        words = domain.replace("-", " ").replace(".", " ")
-        named = [b for b in brands.brands_named(words, settings, display=False) if len(b) >= 5]
-        if named:
-            signals.append(
-                Signal(
-                    "header.brand_in_sender_domain",
-                    25,
-                    CREDENTIAL_PHISHING,
-                    f"The sender's domain {domain} uses the name "
-                    f"{named[0].title()} without belonging to it.",
-                )
+    brand = brands.borrowed_brand(domain, settings)
+    if brand:
+        signals.append(
+            Signal(
+                "header.brand_in_sender_domain",
+                25,
+                CREDENTIAL_PHISHING,
+                f"The sender's domain {domain} uses the name {brand.title()} without "
+                "belonging to it.",
             )
+        )
     if under_any(domain, _TENANT_DOMAINS):
         signals.append(
             Signal(

@@ -363,9 +363,8 @@ def _link_text_signals(found: FoundUrls) -> list[Signal]:
 def _host_signals(found: FoundUrls, env: Envelope, settings: MailSettings) -> list[Signal]:
     signals: dict[str, Signal] = {}
     org = settings.organisation_domains
-    brand_domains = brands.all_brand_domains(settings)
     for host in found.domains:
-        for signal in _judge_host(host, org, brand_domains, settings):
+        for signal in _judge_host(host, org, settings):
             signals.setdefault(signal.rule, signal)
     for url in found.urls:
         for signal in _judge_url(url):
@@ -441,9 +440,7 @@ def _judge_url(url: str) -> list[Signal]:
     return out
 
 
-def _judge_host(
-    host: str, org: tuple[str, ...], brand_domains: frozenset[str], settings: MailSettings
-) -> list[Signal]:
+def _judge_host(host: str, org: tuple[str, ...], settings: MailSettings) -> list[Signal]:
     out: list[Signal] = []
     if host in SHORTENERS:
         out.append(
@@ -502,15 +499,22 @@ def _judge_host(
                 f"A link goes to {domain}, which imitates the organisation's domain {target}.",
             )
         )
-    out += _brand_in_host(host, domain, brand_domains, settings)
+    out += _brand_in_host(host, settings)
     return out
 
 
-def _brand_in_host(
-    host: str, domain: str, brand_domains: frozenset[str], settings: MailSettings
-) -> list[Signal]:
-    if under_any(host, brand_domains):
+def _brand_in_host(host: str, settings: MailSettings) -> list[Signal]:
+    brand = brands.borrowed_brand(unquote(host), settings)
+    if not brand:
         return []
+    return [
+        Signal(
+            "url.brand_in_host",
+            20,
+            CREDENTIAL_PHISHING,
+            f"A link goes to {host}, which uses the name {brand.title()} without belonging to it.",
+        )
+    ]
     words = unquote(host).replace("-", " ").replace(".", " ")
     for brand in brands.brands_named(words, settings, display=False):
         if len(brand) >= 5:
