@@ -7,7 +7,10 @@ from pathlib import Path
 
 import orjson
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from phalanx.cli.simulate import simulate_command
 from phalanx.signins.simulate.attacks import SCENARIOS
 from phalanx.signins.simulate.example import ENTRA_FILE, SSHD_FILE, write_example_logs
 from phalanx.signins.simulate.run import parse_formats, simulate
@@ -218,3 +221,17 @@ def test_several_attacks_of_each_type_can_be_planted(tmp_path: Path) -> None:
     assert len({a.id for a in attacks}) == len(attacks)
     sprays = truth.by_type("burst_spray")
     assert len({a.sources for a in sprays}) == 3  # three different attackers
+
+
+def test_the_command_writes_the_logs_and_names_each_attack(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command("simulate")(simulate_command)
+    app.command("other")(lambda: None)  # two commands, so "simulate" is a sub-command
+    args = ["simulate", "--out", str(tmp_path), "--users", "150", "--days", "2"]
+    result = CliRunner().invoke(app, [*args, "--events", "3000", "--formats", "syslog"])
+    assert result.exit_code == 0, result.output
+    assert "brute-force-" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sshd-auth.log", "truth.json"]
+    bad = CliRunner().invoke(app, [*args, "--formats", "evtx"])
+    assert bad.exit_code == 2
+    assert "unknown format 'evtx'" in bad.output
