@@ -179,7 +179,7 @@ def _upstream_verdicts(parsed: ParsedMessage) -> list[Signal]:
         signals.append(
             Signal(
                 "upstream.flagged",
-                25,
+                30,
                 GENERIC,
                 "The recipient's mail filter had already marked it as spam, spoofing or phishing.",
             )
@@ -223,7 +223,7 @@ def _disguise_signals(env: Envelope) -> list[Signal]:
         signals.append(
             Signal(
                 "header.disguised_letters",
-                25,
+                30,
                 GENERIC,
                 "The sender name or subject is written with look-alike letters "
                 "(Greek, Cyrillic or mathematical symbols) to dodge filters.",

@@ -131,6 +131,8 @@ CREDENTIAL = _words(
     r"withdraw\w*",
     r"did(?: not|n'?t) (?:make|request|authori[sz]e) this",
     r"sua conta|sua senha|acesso (?:a|à) sua|confirme? (?:seus|sua)|dispositivo",
+    r"bloque(?:ad[oa]s?|amos|io)|suspens[ao]",
+    r"(?:see|open|view) the attach\w*|em anexo|no anexo|documento anexado|arquivo anexo",
     r"ihr(?:e)? (?:konto|passwort|zugang)|bestätigen sie|verifizieren",
 )
 COVID = _words(
@@ -167,6 +169,11 @@ BEC_WORDS = _words(
     (r"w-?2s?", ("w2", "w-2")),
     r"keep (?:this|it) (?:confidential|between us)",
     r"can you (?:send|buy|get) me",
+    (
+        r"invoices? (?:needs?|must) (?:to )?be (?:paid|settled)|overdue invoice|due invoices?|"
+        r"(?:settled|paid) urgently",
+        ("invoice", "urgently"),
+    ),
 )
 SCAM_WORDS = _words(
     r"lottery|jackpot",
@@ -214,6 +221,14 @@ ROMANCE_WORDS = _words(
     r"(?:chat|talk) with me|free to talk|i like you",
     r"❤|😘|💋|😍",
     r"(?:ready|want|wants|like) to meet|find a man|looking for a man",
+    (
+        r"(?:lonely|alone) (?:\w+ )?(?:lady|woman|girl)|(?:intellectual|lovely|single) lady",
+        ("lady", "woman", "girl"),
+    ),
+    (
+        r"how old (?:are|r) (?:you|u)|where (?:are|r) (?:you|u) from|what state are (?:you|u)",
+        ("how old", "where", "what state"),
+    ),
     (r"\d\d (?:years|jahr\w*) (?:old|alt)", (" old", " alt")),
     r"frauen|women (?:near|in your)",
     r"my (?:photos|profile)",
