@@ -138,12 +138,37 @@ def parse_message(raw: bytes, settings: MailSettings) -> ParsedMessage:
     except Exception as exc:  # compat32 is tolerant; this is a last resort
         parsed.fatal = f"malformed message: {type(exc).__name__}"
         return parsed
+    message = _with_recovered_boundary(message, raw)
     _read_headers(message, parsed, settings)
     if not parsed.headers:
         parsed.fatal = "not an e-mail message: no headers could be read"
         return parsed
     _read_parts(message, parsed, settings)
     return parsed
+
+
+_BODY_BOUNDARY = re.compile(rb"^--([^\s]{1,200}?)\r?$", re.MULTILINE)
+
+
+def _with_recovered_boundary(message: email.message.Message, raw: bytes) -> email.message.Message:
+    """A multipart whose declared boundary never appears (a broken quote in the header is
+    common in phishing kits): parse again with the boundary the body actually uses."""
+    if message.is_multipart() or not _content_type(message).startswith("multipart/"):
+        return message
+    if not any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in message.defects):
+        return message
+    head, sep, body = (
+        raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw[:65536] else (raw.partition(b"\n\n"))
+    )
+    match = _BODY_BOUNDARY.search(body[:65536])
+    if not sep or not match:
+        return message
+    declared = b'boundary="' + match.group(1) + b'"'
+    fixed = re.sub(rb'(?i)boundary\s*=\s*"?[^;\r\n]*', lambda _: declared, head, count=1)
+    try:
+        return email.message_from_bytes(fixed + sep + body, policy=policy.compat32)
+    except Exception:
+        return message
 
 
 def _read_headers(

@@ -158,3 +158,16 @@ _HEADERISH = st.lists(
 def test_mail_shaped_noise_never_raises(raw: bytes) -> None:
     for extracted in split_report(raw):
         assert analyze(extracted.raw, SETTINGS).verdict
+
+
+def test_boundary_recovered_when_the_header_quote_is_broken() -> None:
+    raw = (
+        b"From: a@b.example\r\nSubject: kit\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed;boundary="--_=_kit-123_=_\r\n\r\n'
+        b"----_=_kit-123_=_\r\nContent-Type: text/plain\r\n\r\n"
+        b"Your parcel is on hold: http://parcel.evil.example/\r\n"
+        b"----_=_kit-123_=_--\r\n"
+    )
+    result = analyze(raw, SETTINGS)
+    assert result.text == "Your parcel is on hold: http://parcel.evil.example/"
+    assert result.error is None
