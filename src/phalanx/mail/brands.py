@@ -180,8 +180,11 @@ def _canonical(matched: str, table: dict[str, tuple[str, ...]]) -> str:
 
 
 def _homoglyphs(text: str) -> str:
-    """Lower-case, reading a capital I inside a word as l ("PaypaI", "TrustwaIIet")."""
-    return re.sub(r"(?<=[a-z])I+", lambda m: "l" * len(m.group(0)), text).lower()
+    """Lower-case, reading a capital I inside a word as l ("PaypaI", "TrustwaIIet") and
+    splitting words glued in camel case."""
+    text = re.sub(r"(?<=[a-z])I+", lambda m: "l" * len(m.group(0)), text)
+    # "TrustwalletTeam" -> "Trustwallet Team": a brand glued to the next word still counts.
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
 
 
 def brand_domains(brand: str, settings: MailSettings) -> tuple[str, ...]:

@@ -447,7 +447,8 @@ def _sender_domain_signals(domain: str, settings: MailSettings) -> list[Signal]:
 _VOWELS = frozenset("aeiouy")
 # Default domains of cloud mail tenants: free to create, used to send phishing that passes
 # SPF and DKIM.
-_TENANT_DOMAINS = frozenset({"onmicrosoft.com", "mail.onmicrosoft.com"})
+# Help-desk trial tenants (name.zendesk.com) are abused the same way.
+_TENANT_DOMAINS = frozenset({"onmicrosoft.com", "zendesk.com", "freshdesk.com"})
 
 
 def looks_random(label: str) -> bool:

@@ -129,6 +129,7 @@ CREDENTIAL = _words(
     r"payment (?:failed|declined|information|details)",
     r"(?:delivery|shipment) (?:failed|attempt|on hold)|parcel|package (?:is )?(?:on hold|waiting)",
     r"withdraw\w*",
+    r"if (?:this|it) (?:wasn'?t|was not) you|report the user",
     r"did(?: not|n'?t) (?:make|request|authori[sz]e) this",
     r"sua conta|sua senha|acesso (?:a|à) sua|confirme? (?:seus|sua)|dispositivo",
     r"bloque(?:ad[oa]s?|amos|io)|suspens[ao]",
@@ -184,7 +185,7 @@ SCAM_WORDS = _words(
     r"compensation|restitution",
     r"atm card|western union|moneygram",
     r"bitcoin|btc",
-    r"usdt|tether|ethereum|eth|solana|xrp",
+    r"usdt|tether|ethereum|eth|solana|xrp|bnb|binance",
     r"crypto\w*|web3|defi|nft",
     r"wallet",
     r"airdrop|token",
@@ -274,7 +275,8 @@ def check(
     settings: MailSettings,
 ) -> list[Signal]:
     text = f"{env.subject} \n {body[:_LURE_TEXT_CHARS]}".lower()
-    actionable = bool(found.urls or items)
+    # Something to act on: a link, an attachment, or an address to write back to.
+    actionable = bool(found.urls or items) or "mailto:" in text
     signals = _credential(text, actionable)
     if _distinct(COVID, text):
         signals.append(
