@@ -165,7 +165,7 @@ def _brand_pattern(extra: tuple[str, ...]) -> re.Pattern[str]:
 def brands_named(text: str, settings: MailSettings, *, display: bool = True) -> list[str]:
     """The brands named in `text` (a display name, a subject); common words only in display."""
     pattern = _brand_pattern(settings.brands_extra)
-    lowered = _homoglyphs(text[:2000])
+    lowered = _homoglyphs(text[:1000])
     found = dict.fromkeys(re.sub(r"\s+", " ", m) for m in pattern.findall(lowered))
     table = brand_table(settings.brands_extra)
     names = [_canonical(b, table) for b in found]
@@ -183,8 +183,10 @@ def _homoglyphs(text: str) -> str:
     """Lower-case, reading a capital I inside a word as l ("PaypaI", "TrustwaIIet") and
     splitting words glued in camel case."""
     text = re.sub(r"(?<=[a-z])I+", lambda m: "l" * len(m.group(0)), text)
-    # "TrustwalletTeam" -> "Trustwallet Team": a brand glued to the next word still counts.
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
+    # Also read "TrustwalletTeam" as "Trustwallet Team" (a brand glued to the next word
+    # still counts) while keeping "PayPal" whole.
+    split = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
+    return f"{text} \n {split}".lower() if split != text else text.lower()
 
 
 def brand_domains(brand: str, settings: MailSettings) -> tuple[str, ...]:
