@@ -25,6 +25,7 @@ from phalanx.mail.msg import is_msg, msg_to_rfc822
 from phalanx.mail.parse import (
     charset_of,
     decode_bytes,
+    decode_header,
     decode_payload,
     html_to_text,
     looks_like_message,
@@ -40,6 +41,17 @@ _MARKER = re.compile(
     r"Doorgestuurd bericht|Weitergeleitete Nachricht)\s*-{2,}|Begin forwarded message:|"
     r"_{10,})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
+)
+# Markers that only a forward writes (a reply never does).
+_FORWARD_MARKER = re.compile(
+    r"^[ \t>]*(?:-{2,}\s*(?:Forwarded message|Mensaje reenviado|Message transféré|"
+    r"Doorgestuurd bericht|Weitergeleitete Nachricht|Mensagem encaminhada|"
+    r"Messaggio inoltrato)\s*-{2,}|Begin forwarded message:)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Forward prefixes of mail clients in the languages above (Fwd, Fw, TR, WG, Enc, RV, I, Doorst).
+_FORWARD_SUBJECT = re.compile(
+    r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?:fwd?|tr|wg|enc|rv|i|doorst)\s*:", re.IGNORECASE
 )
 # Outlook's quoted header block without a marker line: "From: ...\nSent: ...".
 _OUTLOOK_BLOCK = re.compile(r"^[ \t>*]*From:[^\n]{1,500}\n[ \t>*]*(?:Sent|Date):", re.MULTILINE)
@@ -164,9 +176,15 @@ def _html_lines(markup: str) -> str:
 
 
 def _inline_forward(report: email.message.Message) -> bytes | None:
+    """The message quoted in a forward. Replies quote too ("Original Message", Outlook's
+    From/Sent block) and a phish may carry a fake reply chain whose quoted sender is not the
+    sender: those markers count only when the subject says it is a forward."""
     text = _report_text(report)[:_MAX_FORWARD_CHARS].replace("\r\n", "\n")
-    starts = [m.end() for m in _MARKER.finditer(text)]
-    starts += [m.start() for m in _OUTLOOK_BLOCK.finditer(text)]
+    starts = [m.end() for m in _FORWARD_MARKER.finditer(text)]
+    subject = str(report.get("subject", ""))[:300]
+    if _FORWARD_SUBJECT.match(subject) or _FORWARD_SUBJECT.match(decode_header(subject, 300)):
+        starts += [m.end() for m in _MARKER.finditer(text)]
+        starts += [m.start() for m in _OUTLOOK_BLOCK.finditer(text)]
     # The innermost (last) quoted message is the original in a chain of forwards.
     for start in sorted(set(starts), reverse=True):
         rebuilt = _rebuild(text[start:])

@@ -137,3 +137,15 @@ def test_damaged_msg_attachment_is_skipped_not_fatal() -> None:
     ole_magic = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     raw = message("see attached", attachments=[("broken.msg", ole_magic + b"\x00" * 100)])
     assert [e.how for e in split_report(raw)] == ["as_is"]
+
+
+def test_a_reply_chain_is_not_mistaken_for_a_forward() -> None:
+    """A phish with a fake quoted history must keep its own sender."""
+    body = OUTLOOK_FORWARD.replace("FYI - is this real?", "Please pay the attached invoice.")
+    part = MIMEText(body, "plain", "utf-8")
+    part["From"] = "Supplier <billing@evil.example>"
+    part["Subject"] = "RE: invoice 4471"
+    assert [e.how for e in split_report(part.as_bytes())] == ["as_is"]
+    del part["Subject"]
+    part["Subject"] = "FW: invoice 4471"
+    assert [e.how for e in split_report(part.as_bytes())] == ["inline_forward"]
