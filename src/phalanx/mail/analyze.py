@@ -174,8 +174,9 @@ def iter_message_file(path: Path) -> Iterator[bytes]:
     if is_msg(data):
         yield msg_to_rfc822(data)
     elif data.startswith(b"From ") and _is_mbox(data):
-        for message in mailbox.mbox(str(path), create=False):
-            yield message.as_bytes()
+        mbox = mailbox.mbox(str(path), create=False)
+        for key in mbox.iterkeys():
+            yield mbox.get_bytes(key)
     else:
         yield data
 

@@ -49,3 +49,25 @@ def test_table_and_unreadable_file(tmp_path: Path) -> None:
     assert "missing.eml" in result.output
     only_bad = runner.invoke(app, ["analyze", str(tmp_path / "missing.eml")])
     assert only_bad.exit_code == 2
+
+
+def test_mbox_and_maildir_are_read(tmp_path: Path) -> None:
+    import mailbox
+
+    from phalanx.mail.analyze import read_message_file
+
+    box = mailbox.mbox(str(tmp_path / "box.mbox"))
+    for word in ("one", "two", "three"):
+        box.add(message(f"body {word}", subject=word))
+    box.close()
+    subjects = [
+        raw.split(b"Subject: ")[1].split(b"\n")[0].strip()
+        for raw in read_message_file(tmp_path / "box.mbox")
+    ]
+    assert subjects == [b"one", b"two", b"three"]
+    maildir = mailbox.Maildir(str(tmp_path / "md"))
+    maildir.add(message("in maildir", subject="md"))
+    assert len(read_message_file(tmp_path / "md")) == 1
+    single = tmp_path / "one.eml"
+    single.write_bytes(b"From sender@x.example Mon Nov  6 10:00:00 2023\n" + message("x"))
+    assert len(read_message_file(single)) == 1
