@@ -1,7 +1,7 @@
 """End-to-end speed of the .evtx reader: records in, sign-in RecordBatches out (issue 2 §7).
 
     .venv/bin/python bench/evtx_throughput.py                      # 25% logon events, and 100%
-    .venv/bin/python bench/evtx_throughput.py --records 500000 --logon-share 0.4 --runs 5
+    .venv/bin/python bench/evtx_throughput.py --records 100000 --logon-share 0.4 --runs 5
 
 The corpus .evtx files hold a few hundred records each, too few to time. An .evtx file is a
 4 KB header followed by self-contained 64 KB chunks, so the benchmark writes a large log (to a
@@ -160,9 +160,9 @@ def report(label: str, records: int, wall: float, cpu: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=250_000)
+    parser.add_argument("--records", type=int, default=800_000)  # a 1.2 GB log
     parser.add_argument("--logon-share", type=float, action="append", dest="shares")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=2)
     parser.add_argument(
         "--one-process", action="store_true", help="no worker processes, whatever the log's size"
     )
