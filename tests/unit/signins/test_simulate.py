@@ -128,7 +128,7 @@ ENTRA_FIELDS = {
     "authenticationRequirement",
 }
 WINDOWS_FIELDS = {"EventID", "TimeCreated", "Computer", "EventRecordID", "TargetUserName"}
-WINDOWS_FIELDS |= {"TargetDomainName", "IpAddress", "Channel"}
+WINDOWS_FIELDS |= {"TargetDomainName", "Channel"}
 SSHD_ACCEPTED = re.compile(r"sshd\[\d+\]: Accepted password for (?P<user>\S+) from (?P<ip>\S+) ")
 
 
@@ -150,9 +150,10 @@ def _attempts(folder: Path) -> list[tuple[str, str, str, bool]]:
     for line in (folder / "windows-security.jsonl").read_text().splitlines():
         event = orjson.loads(line)
         assert set(event) >= WINDOWS_FIELDS
-        assert event["EventID"] in {4624, 4625, 4768, 4771}
+        assert ("IpAddress" in event) != ("Workstation" in event)  # 4776 has no address
+        assert event["EventID"] in {4624, 4625, 4768, 4771, 4776}
         failed = event["EventID"] in (4625, 4771) or event.get("Status", "0x0") != "0x0"
-        source = event["IpAddress"].removeprefix("::ffff:")
+        source = event.get("IpAddress", event.get("Workstation", "")).removeprefix("::ffff:")
         rows.append(("windows", event["TargetUserName"], source, failed))
     for line in (folder / "sshd-auth.log").read_text().splitlines():
         assert SSHD_LINE.match(line), line

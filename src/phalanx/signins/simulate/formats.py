@@ -66,6 +66,15 @@ KERBEROS_STATUS: dict[Result, str] = {
     Result.LOCKED_OUT: "0x12",  # 4768 KDC_ERR_CLIENT_REVOKED
     Result.MFA_REQUIRED: "0x18",
 }
+# 4776 (NTLM credential validation on the DC): one NTSTATUS per result.
+NTLM_STATUS: dict[Result, str] = {
+    Result.SUCCESS: "0x0",
+    Result.BAD_PASSWORD: "0xc000006a",
+    Result.UNKNOWN_ACCOUNT: "0xc0000064",
+    Result.EXPIRED_PASSWORD: "0xc0000071",
+    Result.LOCKED_OUT: "0xc0000234",
+    Result.MFA_REQUIRED: "0xc000006a",
+}
 SECURITY_PROVIDER = "Microsoft-Windows-Security-Auditing"
 SECURITY_GUID = "{54849625-5478-4994-a5ba-3e3b0328c30d}"
 
@@ -275,6 +284,14 @@ def windows_event(
             PreAuthType="2" if attempt.result is Result.SUCCESS else "0",
             IpAddress=f"::ffff:{attempt.source}",
             IpPort=str(49152 + record % 16000),
+        )
+        return event
+    if event_id == 4776:  # no address: the client names its own workstation
+        event.update(
+            Task="14336",
+            PackageName="MICROSOFT_AUTHENTICATION_PACKAGE_V1_0",
+            Workstation=attempt.source,
+            Status=NTLM_STATUS[attempt.result],
         )
         return event
     status, sub_status = WINDOWS_4625.get(attempt.result, ("0x0", "0x0"))

@@ -47,6 +47,7 @@ ENTRA_ROW_KEYS = (
     "correlationId",
 )
 WINDOWS_ROW_KEYS = (
+    "Workstation",
     "TimeCreated",
     "@timestamp",
     "EventRecordID",
@@ -98,6 +99,8 @@ def entra_tails(domain: str) -> dict[tuple[int, int, bool], str]:
 
 
 def windows_event_id(channel: int, result: int) -> int:
+    if channel == Channel.MOBILE:  # NTLM validation on the domain controller
+        return 4776
     if channel == Channel.DESKTOP:  # Kerberos on the domain controller
         if result in (Result.BAD_PASSWORD, Result.EXPIRED_PASSWORD, Result.MFA_REQUIRED):
             return 4771
@@ -110,7 +113,7 @@ def windows_tails() -> dict[tuple[int, int], str]:
     for channel in Channel:
         for result in Result:
             event_id = windows_event_id(channel, result)
-            computer = DC if event_id in (4768, 4771) else MEMBER_SERVER
+            computer = DC if event_id in (4768, 4771, 4776) else MEMBER_SERVER
             attempt = Attempt(_PLACEHOLDER, "x", "x", result)
             event = windows_event(attempt, event_id, computer, NETBIOS, 0)
             tails[(channel, result)] = _tail(event, WINDOWS_ROW_KEYS)
@@ -164,6 +167,11 @@ def write_entra(rows: Rows, index: np.ndarray, path: Path, clock: Clock) -> int:
     return len(lines)
 
 
+def workstation(account: int) -> str:
+    """Each person's own PC, as the hospital names them."""
+    return f"NFH-PC{account % 9000 + 1000:04d}"
+
+
 def write_windows(rows: Rows, index: np.ndarray, path: Path, clock: Clock) -> int:
     events = rows.events
     tails = windows_tails()
@@ -178,14 +186,18 @@ def write_windows(rows: Rows, index: np.ndarray, path: Path, clock: Clock) -> in
         strict=True,
     ):
         stamp = f"{clock.iso(t)}.000Z"
+        head = (
+            f'{{"TimeCreated":"{stamp}","@timestamp":"{stamp}","EventRecordID":{n + 1},'
+            f'"TargetUserName":"{rows.accounts[a]}",'
+        )
+        if c == Channel.MOBILE:  # 4776 names the client's workstation, not its address
+            lines.append(f'{head}"Workstation":"{workstation(a)}",{tails[(c, r)]}\n')
+            continue
         address = rows.sources[s]
         if c == Channel.DESKTOP:
             address = f"::ffff:{address}"  # how the KDC writes an IPv4 client
-        lines.append(
-            f'{{"TimeCreated":"{stamp}","@timestamp":"{stamp}","EventRecordID":{n + 1},'
-            f'"TargetUserName":"{rows.accounts[a]}","IpAddress":"{address}",'
-            f'"IpPort":"{49_152 + n * 7919 % 16_000}",{tails[(c, r)]}\n'
-        )
+        port = 49_152 + n * 7919 % 16_000
+        lines.append(f'{head}"IpAddress":"{address}","IpPort":"{port}",{tails[(c, r)]}\n')
     _write_lines(path, lines)
     return len(lines)
 
