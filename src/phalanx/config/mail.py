@@ -35,4 +35,4 @@ class MailSettings:
     # Score thresholds (0-100) for the verdicts.
     malicious_score: int = 70
     suspicious_score: int = 30
-    spam_score: int = 30
+    spam_score: int = 25

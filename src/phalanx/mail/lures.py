@@ -213,6 +213,9 @@ SCAM_WORDS = _words(
         ("$", "usd", "eur", "€"),
     ),
     r"pagamento|payment (?:of|in) (?:bitcoin|btc)",
+    r"(?:very |strictly )?confidential (?:request|business|transaction|proposal)",
+    r"transfer(?:ring)? (?:of )?(?:the |this )?(?:funds?|sum|money)",
+    r"nigeria|ghana|ivory coast|sierra leone|south africa|burkina faso|benin republic",
 )
 ROMANCE_WORDS = _words(
     r"private (?:fotos|photos|pictures)",
@@ -262,6 +265,10 @@ SPAM_WORDS = _words(
     r"this (?:is not|isn't) spam",
     r"bulk e-?mail",
     r"\$\d[\d,]*",
+    r"herbal|pills?|smokes|cigarettes|tobacco|vegas|adult|xxx|teens",
+    r"match ?making|lenders|homeowners?|interest rates?|per month",
+    r"stock symbol|strong buy|investors?|work at home|day trader|home ?based business",
+    r"you (?:have )?received this (?:e-?mail|message) because|to be removed|mailing list",
     r"save (?:up to )?\d+%",
     r"click here",
 )

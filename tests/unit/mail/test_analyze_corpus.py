@@ -63,7 +63,7 @@ def test_spam_is_mostly_spam_or_suspicious(corpus_verdicts: Verdicts) -> None:
         f"spam caught (spam/suspicious/malicious): {rate:.1%}",
         Counter(a.verdict for a in results.values()),
     )
-    assert rate >= 0.2  # no requirement in the issue; old 2002 spam without headers to judge
+    assert rate >= 0.5  # no requirement in the issue; old 2002 spam without headers to judge
 
 
 def test_verdicts_explain_themselves(corpus_verdicts: Verdicts) -> None:
