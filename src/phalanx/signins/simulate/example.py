@@ -1,6 +1,6 @@
 """Example logs of a small organisation under attack, for `phalanx signins demo` and the tests.
 
-Two days (Monday and Tuesday) of a hospital trust with ~120 staff on Entra ID and a research
+Two days (Monday and Tuesday) of a hospital trust with 150 staff on Entra ID and a research
 login node running sshd. Background: working-hours sign-ins from the office NAT and from home
 with MFA, the odd typo followed by a success. Planted (see `truth.json`):
 - an Entra ID password spray from one IP over 40 accounts in a few minutes at night; one
