@@ -319,6 +319,7 @@ def check(
     signals += _brand_lure(env, text, settings)
     signals += _password_for_attachment(text, items)
     signals += _shared_file_from_freemail(env, body, found)
+    signals += _document_from_freemail(env, text, items)
     if "_" in env.subject and " " not in env.subject.strip() and env.subject.count("_") >= 2:
         signals.append(
             Signal(
@@ -416,6 +417,29 @@ def _shared_file_from_freemail(env: Envelope, body: str, found: FoundUrls) -> li
             CREDENTIAL_PHISHING,
             f"A short note from a free mailbox ({env.from_domain}) points to a shared "
             f"document on {shared[0]}.",
+        )
+    ]
+
+
+_DOCUMENT_TYPES = frozenset({"pdf", "html", "zip", "rar", "7z", "ole", "rtf", "iso"})
+ATTACHED_WORDS = _words(r"attach\w*|anexo|anexado|anhang|pièce jointe|adjunto|allegato")
+
+
+def _document_from_freemail(env: Envelope, text: str, items: Sequence[Inspected]) -> list[Signal]:
+    """A document sent from a free mailbox with a few words pointing at it: how invoice,
+    statement and "secure message" lures arrive."""
+    if env.from_domain not in FREEMAIL or len(text) > 600:
+        return []
+    documents = [i for i in items if i.real_type in _DOCUMENT_TYPES]
+    if not documents or not _distinct(ATTACHED_WORDS, text):
+        return []
+    return [
+        Signal(
+            "lure.document_from_freemail",
+            15,
+            GENERIC,
+            f"A short note from a free mailbox ({env.from_domain}) points to the "
+            f"attached {documents[0].real_type.upper()} {documents[0].name}.",
         )
     ]
 

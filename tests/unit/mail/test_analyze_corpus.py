@@ -29,12 +29,12 @@ def test_phishing_is_flagged(corpus_verdicts: Verdicts) -> None:
         f"phishing flagged: {rate:.1%} of {len(results)}",
         Counter(a.verdict for a in results.values()),
     )
-    # The floor the rules reach today (85.2%); it stops any regression. The issue's 95% goal
+    # The floor the rules reach today (86.7%); it stops any regression. The issue's 95% goal
     # is the strict xfail below: see docs/mail-analysis.md for what the misses are.
-    assert rate >= 0.85
+    assert rate >= 0.86
 
 
-@pytest.mark.xfail(strict=True, reason="issue #4 goal of 95% not reached (measured 85.2%)")
+@pytest.mark.xfail(strict=True, reason="issue #4 goal of 95% not reached (measured 86.7%)")
 def test_phishing_goal_of_the_issue(corpus_verdicts: Verdicts) -> None:
     assert _rate(corpus_verdicts("phishing"), FLAGGED) >= 0.95
 
