@@ -18,10 +18,10 @@ from phalanx.signins.detectors.evidence import (
     Episode,
     attach_compromised,
     summarise,
-    timeline_points,
 )
-from phalanx.signins.detectors.explain import brute_force_explanation, indicators_for
+from phalanx.signins.detectors.explain import brute_force_explanation
 from phalanx.signins.detectors.prepare import guesses
+from phalanx.signins.detectors.report import episode_finding
 from phalanx.signins.schema import Outcome
 
 KIND = "signins.brute_force"
@@ -97,7 +97,8 @@ def _outside_sprays(rows: pl.DataFrame, sprays: list[Finding], cap: float) -> pl
 def _finding(episode: Episode, min_failures: int) -> Finding:
     severity = Severity.CRITICAL if episode.compromised else Severity.MEDIUM
     confidence = "high" if episode.compromised or episode.attempts >= 4 * min_failures else "medium"
-    return Finding(
+    return episode_finding(
+        episode,
         kind=KIND,
         severity=severity,
         title=f"Brute force from {', '.join(episode.sources)} against "
@@ -105,19 +106,4 @@ def _finding(episode: Episode, min_failures: int) -> Finding:
         explanation=brute_force_explanation(episode),
         technique=TECHNIQUE,
         confidence=confidence,
-        sources=episode.sources,
-        accounts=episode.accounts,
-        compromised=tuple(sorted(episode.compromised)),
-        first_seen=episode.first,
-        last_seen=episode.last,
-        attempts=episode.attempts,
-        evidence=tuple(episode.evidence),
-        indicators=indicators_for(episode),
-        details={
-            "source_kind": episode.source_kind,
-            "failure_reasons": dict(episode.reasons),
-            "targets": dict(episode.targets.most_common(10)),
-            "compromised_how": dict(episode.compromised),
-            "timeline": timeline_points(episode),
-        },
     )

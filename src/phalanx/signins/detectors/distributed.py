@@ -20,8 +20,9 @@ import polars as pl
 from phalanx.config.signins import DistributedSettings, SigninSettings
 from phalanx.core.finding import Finding, Severity
 from phalanx.signins.detectors.episodes import EPISODE, Horizon, merge_windows, rows_in_episodes
-from phalanx.signins.detectors.evidence import Episode, summarise, timeline_points
+from phalanx.signins.detectors.evidence import Episode, summarise
 from phalanx.signins.detectors.explain import compromised_sentence, listing, span
+from phalanx.signins.detectors.report import episode_finding
 from phalanx.signins.schema import FailureReason, Outcome
 
 KIND = "signins.distributed_spray"
@@ -234,25 +235,14 @@ def _finding(episode: Episode, fingerprint_text: str) -> Finding:
         f"legacy authentication or the client if it is not used; consider blocking the busiest "
         f"networks listed."
     )
-    return Finding(
+    return episode_finding(
+        episode,
         kind=KIND,
         severity=Severity.CRITICAL if episode.compromised else Severity.HIGH,
         title=f"Distributed password spray from {sources} sources against {accounts} accounts",
         explanation=explanation,
         technique=TECHNIQUE,
         confidence="medium",
-        sources=episode.sources,
-        accounts=episode.accounts,
-        compromised=tuple(sorted(episode.compromised)),
-        first_seen=episode.first,
-        last_seen=episode.last,
-        attempts=episode.attempts,
-        evidence=tuple(episode.evidence),
-        details={
-            "fingerprint": fingerprint_text,
-            "networks": _prefixes(episode.sources),
-            "failure_reasons": dict(episode.reasons),
-            "compromised_how": dict(episode.compromised),
-            "timeline": timeline_points(episode),
-        },
+        fingerprint=fingerprint_text,
+        networks=_prefixes(episode.sources),
     )

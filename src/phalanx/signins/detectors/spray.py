@@ -12,16 +12,16 @@ from datetime import timedelta
 import polars as pl
 
 from phalanx.config.signins import SigninSettings
-from phalanx.core.finding import Finding, Indicator, Severity
+from phalanx.core.finding import Finding, Severity
 from phalanx.signins.detectors.episodes import Horizon, episodes_over, rows_in_episodes
 from phalanx.signins.detectors.evidence import (
     Episode,
     attach_compromised,
     summarise,
-    timeline_points,
 )
-from phalanx.signins.detectors.explain import indicators_for, spray_explanation
+from phalanx.signins.detectors.explain import spray_explanation
 from phalanx.signins.detectors.prepare import guesses
+from phalanx.signins.detectors.report import episode_finding
 
 KIND = "signins.password_spray"
 TECHNIQUE = "T1110.003"
@@ -69,8 +69,8 @@ def _finding(episode: Episode) -> Finding:
     enumeration = unknown * 2 > episode.attempts
     severity = Severity.CRITICAL if episode.compromised else Severity.HIGH
     confidence = "high" if episode.compromised or len(episode.accounts) >= 20 else "medium"
-    indicators: tuple[Indicator, ...] = indicators_for(episode)
-    return Finding(
+    return episode_finding(
+        episode,
         kind=KIND,
         severity=severity,
         title=f"Password spray from {', '.join(episode.sources)} against "
@@ -78,20 +78,5 @@ def _finding(episode: Episode) -> Finding:
         explanation=spray_explanation(episode, enumeration),
         technique=TECHNIQUE,
         confidence=confidence,
-        sources=episode.sources,
-        accounts=episode.accounts,
-        compromised=tuple(sorted(episode.compromised)),
-        first_seen=episode.first,
-        last_seen=episode.last,
-        attempts=episode.attempts,
-        evidence=tuple(episode.evidence),
-        indicators=indicators,
-        details={
-            "source_kind": episode.source_kind,
-            "failure_reasons": dict(episode.reasons),
-            "targets": dict(episode.targets.most_common(10)),
-            "user_enumeration": enumeration,
-            "compromised_how": dict(episode.compromised),
-            "timeline": timeline_points(episode),
-        },
+        user_enumeration=enumeration,
     )

@@ -15,9 +15,10 @@ import polars as pl
 from phalanx.config.signins import SigninSettings
 from phalanx.core.finding import Finding, Severity
 from phalanx.signins.detectors.episodes import rows_in_episodes
-from phalanx.signins.detectors.evidence import summarise, timeline_points
+from phalanx.signins.detectors.evidence import summarise
 from phalanx.signins.detectors.explain import stale_explanation
 from phalanx.signins.detectors.prepare import guesses
+from phalanx.signins.detectors.report import episode_finding
 
 KIND = "signins.stale_credentials"
 MIN_SPAN = timedelta(hours=1)  # a burst is guessing; a steady drip all day is a stored password
@@ -63,24 +64,14 @@ def detect(frame: pl.DataFrame, settings: SigninSettings, pairs: pl.DataFrame) -
         return []
     rows = rows_in_episodes(guesses(frame), pairs, ["source", "account"])
     return [
-        Finding(
+        episode_finding(
+            e,
             kind=KIND,
             severity=Severity.LOW,
             title=f"Stale password for {', '.join(e.accounts)} on {', '.join(e.sources)}",
             explanation=stale_explanation(e),
             technique=None,
             confidence="medium",
-            sources=e.sources,
-            accounts=e.accounts,
-            first_seen=e.first,
-            last_seen=e.last,
-            attempts=e.attempts,
-            evidence=tuple(e.evidence),
-            details={
-                "source_kind": e.source_kind,
-                "failure_reasons": dict(e.reasons),
-                "timeline": timeline_points(e),
-            },
         )
         for e in sorted(summarise(rows).values(), key=lambda e: e.first)
     ]
