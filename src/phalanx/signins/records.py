@@ -7,6 +7,7 @@ hands out Arrow batches, so the detectors never see one Python object per event.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -135,6 +136,12 @@ class SignInBatches:
 
     def full(self) -> bool:
         return self.pending >= self.batch_rows
+
+    def drain(self) -> Iterator[pa.RecordBatch]:
+        """The pending sign-ins as a batch, if there are any: readers `yield from` this."""
+        batch = self.flush()
+        if batch is not None:
+            yield batch
 
     def flush(self) -> pa.RecordBatch | None:
         """The sign-ins added since the last flush as one batch, or None when there are none."""

@@ -62,8 +62,8 @@ def read(
         else:
             stats.signins += 1
         if batches.full():
-            yield from _flushed(batches)
-    yield from _flushed(batches)
+            yield from batches.drain()
+    yield from batches.drain()
 
 
 def _json_records(source: InputFile, stats: InputStats) -> Iterator[tuple[int, Any]]:
@@ -181,9 +181,3 @@ def _log_source(record: Mapping[str, Any], fields: Mapping[str, Any]) -> str:
     if "NonInteractive" in category or interactive is False:
         return f"{NAME}:noninteractive"
     return f"{NAME}:interactive"
-
-
-def _flushed(batches: SignInBatches) -> Iterator[pa.RecordBatch]:
-    batch = batches.flush()
-    if batch is not None:
-        yield batch

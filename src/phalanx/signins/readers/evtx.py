@@ -69,8 +69,8 @@ def _read_stream(
     for record in _records(parser, stats):
         stats.records += 1
         if _add_record(record, batches, stats) and batches.full():
-            yield from events.flushed(batches)
-    yield from events.flushed(batches)
+            yield from batches.drain()
+    yield from batches.drain()
 
 
 # A large log is read by one process per core, each taking pieces of whole 64 KB chunks (every

@@ -16,6 +16,8 @@ def sniff(head: bytes, name: str) -> bool:
     return False
 
 
-def read(source: InputFile, stats: InputStats, settings: SigninSettings) -> Iterator[pa.RecordBatch]:
+def read(
+    source: InputFile, stats: InputStats, settings: SigninSettings
+) -> Iterator[pa.RecordBatch]:
     raise NotImplementedError(NAME)
     yield

@@ -104,8 +104,8 @@ def read(
         moment, host, program, message = parsed
         add_events(batches, stats, moment, host, program, message, number)
         if batches.full():
-            yield from _flushed(batches)
-    yield from _flushed(batches)
+            yield from batches.drain()
+    yield from batches.drain()
 
 
 def _parse_line(line: str, clock: _Clock) -> tuple[datetime, str, str, str] | None:
@@ -147,9 +147,3 @@ def add_events(
                 record=record,
             )
             stats.signins += 1
-
-
-def _flushed(batches: SignInBatches) -> Iterator[pa.RecordBatch]:
-    batch = batches.flush()
-    if batch is not None:
-        yield batch

@@ -12,12 +12,10 @@ lower-case hex, in the `code` column.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-
-import pyarrow as pa
 
 from phalanx.signins.records import EARLIEST_VALID, SignInBatches, pick_source
 from phalanx.signins.schema import FailureReason, Outcome, SourceKind
@@ -127,13 +125,6 @@ def status_code(raw: str) -> str:
     except ValueError:
         return text
     return hex(number & 0xFFFFFFFF)
-
-
-def flushed(batches: SignInBatches) -> Iterator[pa.RecordBatch]:
-    """The pending sign-ins as a batch, if there are any (a reader yields from this)."""
-    batch = batches.flush()
-    if batch is not None:
-        yield batch
 
 
 def add_signin(

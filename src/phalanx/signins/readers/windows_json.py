@@ -81,8 +81,8 @@ def read(
         stats.records += 1
         _add_line(line, number, batches, stats)
         if batches.full():
-            yield from events.flushed(batches)
-    yield from events.flushed(batches)
+            yield from batches.drain()
+    yield from batches.drain()
 
 
 def _add_line(line: str, number: int, batches: SignInBatches, stats: InputStats) -> None:
