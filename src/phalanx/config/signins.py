@@ -66,8 +66,9 @@ class DistributedSettings:
 
 @dataclass(frozen=True)
 class SyslogSettings:
-    # RFC 3164 lines carry no year: it is inferred from the file's time and the month sequence;
-    # set it here when the file's time is misleading (copied files).
+    # RFC 3164 lines carry no year: it is inferred from the file's modification time; set it
+    # here (the year of the file's first line; New Year in the file rolls it on) when the
+    # file's time is misleading (copied files).
     year: int | None = None
     timezone: str = "UTC"  # the time zone a syslog without offsets was written in
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
@@ -31,7 +31,8 @@ _MONTHS = {
 }
 _RFC3164 = re.compile(
     r"^(?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? "
-    r"(?P<host>\S+) (?P<prog>[^\s\[:]+(?:\([^)]*\))?)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$"
+    r"(?:(?P<host>[^\s\[:]+) )?\[?(?P<prog>[^\s\[:\]]+(?:\([^)]*\))?)\]?(?:\[(?P<pid>\d+)\])?: ?"
+    r"(?P<msg>.*)$"
 )
 # A tag that breaks the convention ("syslogd 1.4.1: restart."): still a syslog line.
 _RFC3164_LOOSE = re.compile(
@@ -44,7 +45,15 @@ _RFC5424 = re.compile(
 )
 _ISO = re.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) "
-    r"(?P<host>\S+) (?P<prog>[^\s\[:]+(?:\([^)]*\))?)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$"
+    r"(?:(?P<host>[^\s\[:]+) )?(?P<prog>[^\s\[:]+(?:\([^)]*\))?)(?:\[(?P<pid>\d+)\])?: ?"
+    r"(?P<msg>.*)$"
+)
+
+
+# daemontools/multilog: "@" and a TAI64N label (seconds since 1970 + 2**62, nanoseconds).
+_TAI64N = re.compile(
+    r"^@(?P<tai>[0-9a-f]{24}) (?P<prog>[^\s\[:]+(?:\([^)]*\))?)(?:\[(?P<pid>\d+)\])?: ?"
+    r"(?P<msg>.*)$"
 )
 
 
@@ -53,7 +62,8 @@ def sniff(head: bytes, name: str) -> bool:
     lines = [line for line in lines if line.strip()]
     if lines and len(head) >= 65_536:
         lines = lines[:-1] or lines  # the last line may be cut short
-    matched = sum(bool(_RFC3164.match(x) or _RFC5424.match(x) or _ISO.match(x)) for x in lines)
+    formats = (_RFC3164, _RFC5424, _ISO, _TAI64N)
+    matched = sum(any(f.match(x) for f in formats) for x in lines)
     return bool(lines) and matched * 2 > len(lines)
 
 
@@ -66,13 +76,24 @@ class _Clock:
         except (ZoneInfoNotFoundError, ValueError):
             stats.skip("bad_timezone", detail=f"unknown time zone {settings.syslog.timezone!r}")
             self.zone = ZoneInfo("UTC")
+        # With a configured year, it is the year of the first line, rolling forward at each New
+        # Year in the file. Otherwise the file's modification time dates its end, and a month
+        # later than that time's month belongs to the year before.
+        self.fixed = settings.syslog.year is not None
         reference = _modified(source.name)
         self.year = settings.syslog.year or reference.year
-        self.last_month = 12 if settings.syslog.year else reference.month
+        self.last_month = reference.month
+        self.previous = 0
 
     def rfc3164(self, month: str, day: str, clock: str) -> datetime:
         number = _MONTHS[month]
-        year = self.year - 1 if number > self.last_month else self.year
+        if self.fixed:
+            if number < self.previous - 6:  # December -> January
+                self.year += 1
+            self.previous = number
+            year = self.year
+        else:
+            year = self.year - 1 if number > self.last_month else self.year
         hour, minute, second = (int(x) for x in clock.split(":"))
         return datetime(year, number, int(day), hour, minute, second, tzinfo=self.zone)
 
@@ -93,6 +114,7 @@ def read(
 ) -> Iterator[pa.RecordBatch]:
     clock = _Clock(source, settings, stats)
     batches = SignInBatches(source.name)
+    hosts: dict[str, str] = {}  # sshd pid -> client address, for lines that omit it
     for number, line in source.text_lines():
         stats.records += 1
         if not line.strip():
@@ -101,24 +123,28 @@ def read(
         if parsed is None:
             stats.skip("not_syslog", number, line[:80])
             continue
-        moment, host, program, message = parsed
-        add_events(batches, stats, moment, host, program, message, number)
+        moment, host, program, pid, message = parsed
+        add_events(batches, stats, moment, host, program, message, number, pid, hosts)
         if batches.full():
             yield from batches.drain()
     yield from batches.drain()
 
 
-def _parse_line(line: str, clock: _Clock) -> tuple[datetime, str, str, str] | None:
+def _parse_line(line: str, clock: _Clock) -> tuple[datetime, str, str, str | None, str] | None:
     try:
         if found := (_RFC3164.match(line) or _RFC3164_LOOSE.match(line)):
             moment = clock.rfc3164(found["mon"], found["day"], found["time"])
         elif found := (_RFC5424.match(line) or _ISO.match(line)):
             moment = clock.iso(found["ts"])
+        elif found := _TAI64N.match(line):
+            seconds = int(found["tai"][:16], 16) - 2**62
+            moment = datetime.fromtimestamp(seconds + int(found["tai"][16:], 16) / 1e9, tz=UTC)
         else:
             return None
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError, OSError):
         return None
-    return moment, found["host"], found["prog"], found["msg"]
+    pid = found.groupdict().get("pid")
+    return moment, found.groupdict().get("host") or "", found["prog"], pid, found["msg"]
 
 
 def add_events(
@@ -129,9 +155,11 @@ def add_events(
     program: str,
     message: str,
     record: int,
+    pid: str | None = None,
+    hosts: dict[str, str] | None = None,
 ) -> None:
     """The sign-ins one message holds; shared with the journald reader."""
-    for event in parse_message(program, message):
+    for event in parse_message(program, message, pid, hosts):
         source, kind = pick_source(event.source)
         for _ in range(event.count):
             batches.add(
