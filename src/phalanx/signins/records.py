@@ -48,7 +48,9 @@ def normalise_ip(raw: str | None) -> str:
     """
     if raw is None:
         return ""
-    text = raw.strip().strip("[]")
+    text = raw.strip()
+    if text.startswith("["):  # "[2001:db8::5]:5555", as M365 writes IPv6 with a port
+        text = text[1:].partition("]")[0]
     if text.casefold() in _EMPTY_VALUES:
         return ""
     if text.count(":") == 1 and "." in text:  # "10.0.0.1:5555"
