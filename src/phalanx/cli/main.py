@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from phalanx import __version__
-from phalanx.cli import mail, passwords, serve, signins
+from phalanx.cli import mail, passwords, signins
 
 app = typer.Typer(
     name="phalanx",
@@ -20,7 +20,6 @@ app = typer.Typer(
 app.add_typer(signins.app, name="signins")
 app.add_typer(passwords.app, name="passwords")
 app.add_typer(mail.app, name="mail")
-app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:
