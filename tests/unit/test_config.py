@@ -39,12 +39,12 @@ def test_unknown_key_is_named(tmp_path: Path) -> None:
 def test_wrong_type_is_named(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('[signins.brute_force]\nmin_failures = "five"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="min_failures.*expected int"):
+    with pytest.raises(ConfigError, match=r"min_failures.*expected int"):
         load_settings(path)
 
 
 def test_broken_toml_is_reported_with_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text("[signins\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="broken.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"broken\.toml: not valid TOML"):
         load_settings(path)
