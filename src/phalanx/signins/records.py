@@ -7,15 +7,28 @@ hands out Arrow batches, so the detectors never see one Python object per event.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
 import pyarrow as pa
 
 from phalanx.signins.schema import COLUMNS, SIGNIN_SCHEMA, FailureReason, Outcome, SourceKind
 
 BATCH_ROWS = 65_536
+T = TypeVar("T")
+
+
+class InputCounts(Protocol):
+    """What `consume` counts into (readers.base.InputStats)."""
+
+    records: int
+    signins: int
+
+    def skip(self, reason: str, record: int | None = None, detail: str = "") -> None: ...
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _EMPTY_VALUES = frozenset({"", "-", "::1", "127.0.0.1", "null", "none", "n/a", "unknown"})
@@ -85,6 +98,9 @@ def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+NOT_A_SIGNIN = ""  # what a record adder returns for a record that is fine but no sign-in
+
+
 class SignInBatches:
     """Accumulates sign-ins of one input and emits Arrow record batches."""
 
@@ -138,6 +154,28 @@ class SignInBatches:
 
     def full(self) -> bool:
         return self.pending >= self.batch_rows
+
+    def consume(
+        self,
+        records: Iterable[tuple[int, T]],
+        stats: InputCounts,
+        add: Callable[[T, int], str | None],
+    ) -> Iterator[pa.RecordBatch]:
+        """Counts each (number, record), lets `add` turn it into a sign-in, yields full batches.
+
+        `add` returns None when it added a sign-in, NOT_A_SIGNIN for a record that is no
+        sign-in (another event type), or the reason the record had to be skipped.
+        """
+        for number, record in records:
+            stats.records += 1
+            outcome = add(record, number)
+            if outcome is None:
+                stats.signins += 1
+            elif outcome:
+                stats.skip(outcome, number)
+            if self.full():
+                yield from self.drain()
+        yield from self.drain()
 
     def drain(self) -> Iterator[pa.RecordBatch]:
         """The pending sign-ins as a batch, if there are any: readers `yield from` this."""

@@ -51,19 +51,7 @@ def read(
         records = _json_records(source, stats)
     else:
         records = _csv_records(source)
-    for number, record in records:
-        stats.records += 1
-        if not isinstance(record, Mapping):
-            stats.skip("not_an_object", number)
-            continue
-        problem = _add(batches, record, number)
-        if problem:
-            stats.skip(problem, number)
-        else:
-            stats.signins += 1
-        if batches.full():
-            yield from batches.drain()
-    yield from batches.drain()
+    yield from batches.consume(records, stats, lambda record, n: _add(batches, record, n))
 
 
 def _json_records(source: InputFile, stats: InputStats) -> Iterator[tuple[int, Any]]:
@@ -105,8 +93,10 @@ def _csv_records(source: InputFile) -> Iterator[tuple[int, Any]]:
     yield from enumerate(csv.DictReader(text), start=2)
 
 
-def _add(batches: SignInBatches, record: Mapping[str, Any], number: int) -> str | None:
+def _add(batches: SignInBatches, record: Any, number: int) -> str | None:
     """Adds one sign-in; returns a skip reason when the record cannot be one."""
+    if not isinstance(record, Mapping):
+        return "not_an_object"
     fields = record.get("properties") if isinstance(record.get("properties"), Mapping) else record
     assert isinstance(fields, Mapping)
     account = _first(fields, "userPrincipalName", "UserPrincipalName")

@@ -20,7 +20,7 @@ import pyarrow as pa
 from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers.aadsts import meaning
 from phalanx.signins.readers.base import InputFile, InputStats
-from phalanx.signins.records import SignInBatches, pick_source
+from phalanx.signins.records import NOT_A_SIGNIN, SignInBatches, pick_source
 from phalanx.signins.schema import FailureReason, Outcome
 
 NAME = "m365_audit"
@@ -53,27 +53,18 @@ def read(
 ) -> Iterator[pa.RecordBatch]:
     batches = SignInBatches(source.name)
     text = io.TextIOWrapper(source.open(), encoding="utf-8-sig", errors="replace", newline="")
+    rows = enumerate(csv.DictReader(text), start=2)
     try:
-        for number, row in enumerate(csv.DictReader(text), start=2):
-            stats.records += 1
-            operation = (row.get("Operations") or row.get("Operation") or "").strip()
-            if operation not in _SIGN_INS:
-                continue
-            problem = _add(batches, row, operation, number)
-            if problem:
-                stats.skip(problem, number)
-            else:
-                stats.signins += 1
-            if batches.full():
-                yield from batches.drain()
+        yield from batches.consume(rows, stats, lambda row, n: _add(batches, row, n))
     except csv.Error as exc:
         stats.skip("malformed_csv", detail=str(exc))
-    yield from batches.drain()
+        yield from batches.drain()
 
 
-def _add(
-    batches: SignInBatches, row: Mapping[str, str | None], operation: str, number: int
-) -> str | None:
+def _add(batches: SignInBatches, row: Mapping[str, str | None], number: int) -> str | None:
+    operation = (row.get("Operations") or row.get("Operation") or "").strip()
+    if operation not in _SIGN_INS:
+        return NOT_A_SIGNIN
     try:
         audit = orjson.loads(row.get("AuditData") or "")
     except orjson.JSONDecodeError:

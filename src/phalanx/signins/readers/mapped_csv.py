@@ -105,16 +105,8 @@ def read(
         return
     mapping = ColumnMap.load(settings.column_map)
     batches = SignInBatches(source.name)
-    for number, row in _rows(source, stats):
-        stats.records += 1
-        problem = _add(batches, mapping, row, number)
-        if problem:
-            stats.skip(problem, number)
-        else:
-            stats.signins += 1
-        if batches.full():
-            yield from batches.drain()
-    yield from batches.drain()
+    rows = _rows(source, stats)
+    yield from batches.consume(rows, stats, lambda row, n: _add(batches, mapping, row, n))
 
 
 def _rows(source: InputFile, stats: InputStats) -> Iterator[tuple[int, Mapping[str, Any]]]:

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers.base import InputFile, InputStats
-from phalanx.signins.records import SignInBatches, pick_source
+from phalanx.signins.records import NOT_A_SIGNIN, SignInBatches, pick_source
 from phalanx.signins.schema import FailureReason, Outcome
 
 NAME = "okta"
@@ -40,22 +40,8 @@ def read(
     source: InputFile, stats: InputStats, settings: SigninSettings
 ) -> Iterator[pa.RecordBatch]:
     batches = SignInBatches(source.name)
-    for number, event in _events(source.read_bytes(), stats):
-        stats.records += 1
-        if not isinstance(event, Mapping):
-            stats.skip("not_an_object", number)
-            continue
-        kind = str(event.get("eventType") or "")
-        if not kind.startswith(_SIGN_IN_EVENTS):
-            continue
-        problem = _add(batches, event, kind, number)
-        if problem:
-            stats.skip(problem, number)
-        else:
-            stats.signins += 1
-        if batches.full():
-            yield from batches.drain()
-    yield from batches.drain()
+    events = _events(source.read_bytes(), stats)
+    yield from batches.consume(events, stats, lambda event, n: _add(batches, event, n))
 
 
 def _events(data: bytes, stats: InputStats) -> Iterator[tuple[int, Any]]:
@@ -73,7 +59,12 @@ def _events(data: bytes, stats: InputStats) -> Iterator[tuple[int, Any]]:
     yield from enumerate(document if isinstance(document, list) else [document], start=1)
 
 
-def _add(batches: SignInBatches, event: Mapping[str, Any], kind: str, number: int) -> str | None:
+def _add(batches: SignInBatches, event: Any, number: int) -> str | None:
+    if not isinstance(event, Mapping):
+        return "not_an_object"
+    kind = str(event.get("eventType") or "")
+    if not kind.startswith(_SIGN_IN_EVENTS):
+        return NOT_A_SIGNIN
     actor = event.get("actor") if isinstance(event.get("actor"), Mapping) else {}
     client = event.get("client") if isinstance(event.get("client"), Mapping) else {}
     result = event.get("outcome") if isinstance(event.get("outcome"), Mapping) else {}
