@@ -177,3 +177,31 @@ def test_malformed_rows_never_crash(lines: list[str]) -> None:
         stats = InputStats(path="fuzz.csv")
         rows = sum(b.num_rows for b in module.read(source, stats, config))
         assert rows == stats.signins
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["eventType", "published", "actor", "client", "outcome"]),
+            st.one_of(
+                st.none(),
+                st.text(max_size=20),
+                st.integers(-5, 5),
+                st.dictionaries(
+                    st.sampled_from(["alternateId", "ipAddress", "result", "reason", "userAgent"]),
+                    st.text(max_size=10),
+                    max_size=3,
+                ),
+            ),
+            max_size=5,
+        ),
+        max_size=15,
+    )
+)
+def test_malformed_okta_events_never_crash(events: list[dict[str, Any]]) -> None:
+    data = b"\n".join(orjson.dumps({"eventType": "user.session.start", **e}) for e in events)
+    source = InputFile("fuzz.json", lambda: io.BytesIO(data))
+    stats = InputStats(path="fuzz.json")
+    rows = sum(b.num_rows for b in okta.read(source, stats, SigninSettings()))
+    assert rows == stats.signins
