@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 
 import pyarrow as pa
 
-from phalanx.signins.schema import COLUMNS, SIGNIN_SCHEMA, FailureReason, Outcome, SourceKind
+from phalanx.signins.schema import SIGNIN_SCHEMA, FailureReason, Outcome, SourceKind
 
 BATCH_ROWS = 65_536
 T = TypeVar("T")
@@ -102,13 +102,17 @@ NOT_A_SIGNIN = ""  # what a record adder returns for a record that is fine but n
 
 
 class SignInBatches:
-    """Accumulates sign-ins of one input and emits Arrow record batches."""
+    """Accumulates sign-ins of one input and emits Arrow record batches.
+
+    Each sign-in is kept as one tuple in the schema's column order and the rows are transposed
+    only at flush: one append per sign-in instead of seventeen is what a reader's hot loop pays.
+    """
 
     def __init__(self, origin: str, batch_rows: int = BATCH_ROWS) -> None:
         self.origin = origin
         self.batch_rows = batch_rows
         self.rows = 0
-        self._columns: dict[str, list[object]] = {name: [] for name in COLUMNS}
+        self._pending: list[tuple[object, ...]] = []
 
     def add(
         self,
@@ -128,29 +132,18 @@ class SignInBatches:
         auth_requirement: str | None = None,
     ) -> None:
         name, domain, is_machine = normalise_account(account)
-        columns = self._columns
-        columns["time"].append((to_utc(time) - _EPOCH) // _MICROSECOND)
-        columns["account"].append(name)
-        columns["account_raw"].append(account)
-        columns["domain"].append(domain)
-        columns["is_machine"].append(is_machine)
-        columns["source"].append(source)
-        columns["source_kind"].append(str(source_kind) if source else "")
-        columns["target"].append(target)
-        columns["outcome"].append(str(outcome))
-        columns["failure_reason"].append(str(failure_reason))
-        columns["code"].append(code)
-        columns["protocol"].append(protocol)
-        columns["client"].append(client)
-        columns["auth_requirement"].append(auth_requirement)
-        columns["log_source"].append(log_source)
-        columns["origin"].append(self.origin)
-        columns["record"].append(record)
+        if time.tzinfo is not UTC:
+            time = to_utc(time)
+        self._pending.append((
+            (time - _EPOCH) // _MICROSECOND, name, account, domain, is_machine, source,
+            source_kind.value if source else "", target, outcome.value, failure_reason.value,
+            code, protocol, client, auth_requirement, log_source, self.origin, record,
+        ))  # fmt: skip
         self.rows += 1
 
     @property
     def pending(self) -> int:
-        return len(self._columns["time"])
+        return len(self._pending)
 
     def full(self) -> bool:
         return self.pending >= self.batch_rows
@@ -187,8 +180,10 @@ class SignInBatches:
         """The sign-ins added since the last flush as one batch, or None when there are none."""
         if not self.pending:
             return None
+        columns = zip(*self._pending, strict=True)
         arrays = [
-            pa.array(self._columns[name], type=SIGNIN_SCHEMA.field(name).type) for name in COLUMNS
+            pa.array(values, type=field.type)
+            for values, field in zip(columns, SIGNIN_SCHEMA, strict=True)
         ]
-        self._columns = {name: [] for name in COLUMNS}
+        self._pending = []
         return pa.RecordBatch.from_arrays(arrays, schema=SIGNIN_SCHEMA)
