@@ -33,13 +33,14 @@ from pathlib import Path
 
 from evtx import PyEvtxParser
 
+from _corpus import CORPUS
 from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers import evtx
 from phalanx.signins.readers.base import InputFile, InputStats
 from phalanx.signins.readers.evtx import raw_event_id
 from phalanx.signins.readers.windows_events import LOGON_EVENT_IDS
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "signins" / "windows"
+WINDOWS = CORPUS / "signins" / "windows"
 HEADER_SIZE = 4096
 CHUNK_SIZE = 65536
 CHUNK_MAGIC = b"ElfChnk\x00"
@@ -99,13 +100,13 @@ def with_other_events(
 
 def compose(target: Path, records: int, share: float) -> None:
     """Writes an .evtx of at least `records` records made of the corpus's chunks."""
-    chunks = list(corpus_chunks(CORPUS))
+    chunks = list(corpus_chunks(WINDOWS))
     per_round = sum(1 for chunk, _ in chunks for _ in records_in(chunk))
     rounds = max(1, -(-records // per_round))
     count = rounds * len(chunks)
     if count > 0xFFFF:
         sys.exit(f"{records} records need {count} chunks, more than an .evtx header can count")
-    header = bytearray((CORPUS / "kerbrute-spray-4771.evtx").read_bytes()[:HEADER_SIZE])
+    header = bytearray((WINDOWS / "kerbrute-spray-4771.evtx").read_bytes()[:HEADER_SIZE])
     struct.pack_into("<QQ", header, 8, 0, count - 1)  # first and last chunk number
     struct.pack_into("<H", header, 42, count)  # number of chunks
     struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))

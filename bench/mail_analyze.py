@@ -13,18 +13,18 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
+from _corpus import CORPUS
 from phalanx.config.mail import MailSettings
 from phalanx.mail.analyze import analyze
 from phalanx.mail.extract import split_report
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "mail"
+MAIL = CORPUS / "mail"
 FOLDERS = ("phishing", "ham", "spam", "sublime")
 
 
 def load() -> list[bytes]:
-    return [p.read_bytes() for folder in FOLDERS for p in sorted((CORPUS / folder).iterdir())]
+    return [p.read_bytes() for folder in FOLDERS for p in sorted((MAIL / folder).iterdir())]
 
 
 def timed(messages: list[bytes], fn: object) -> list[float]:

@@ -13,22 +13,15 @@ import argparse
 import os
 import random
 import time
-from pathlib import Path
 
+from _corpus import CORPUS
 from phalanx.passwords.audit import AuditInputs, audit
 from phalanx.passwords.candidates import default_rules
 from phalanx.passwords.dumps.records import AccountHash
 from phalanx.passwords.normalise import decode_mojibake
 from phalanx.passwords.nthash import nt_hash
 
-NCSC = (
-    Path(__file__).resolve().parents[1]
-    / ".."
-    / "shared"
-    / "corpus"
-    / "passwords"
-    / "ncsc-pwned-top100k.txt"
-)
+NCSC = CORPUS / "passwords" / "ncsc-pwned-top100k.txt"
 
 
 def _cpu() -> float:

@@ -14,21 +14,14 @@ import os
 import random
 import statistics
 import time
-from pathlib import Path
 
+from _corpus import CORPUS
 from phalanx.config.passwords import PasswordSettings
 from phalanx.passwords.generate import draw
 from phalanx.passwords.loading import build_policy
 from phalanx.passwords.policy import check_password
 
-NCSC = (
-    Path(__file__).resolve().parents[1]
-    / ".."
-    / "shared"
-    / "corpus"
-    / "passwords"
-    / "ncsc-pwned-top100k.txt"
-)
+NCSC = CORPUS / "passwords" / "ncsc-pwned-top100k.txt"
 
 
 def sample(n: int, chooser: random.Random) -> list[str]:
