@@ -17,6 +17,12 @@ _LEET_I = str.maketrans({"0": "o", "1": "i", "!": "i", "3": "e", "4": "a", "@": 
                          "(": "c", "|": "l", "2": "z"})
 _LEET_L = str.maketrans({"1": "l", "!": "l"})
 
+# The Russian ЙЦУКЕН layout (and the Ukrainian one's own letters) key by key onto US QWERTY:
+# someone who types "qwerty" or "password" with the Cyrillic layout on gets "йцукен", "зфыыцщкв".
+_CYRILLIC_KEYS = str.maketrans(dict(zip(
+    "йцукенгшщзхъфывапролджэячсмитьбюёіїє",
+    "qwertyuiop[]asdfghjkl;'zxcvbnm,.`s]'", strict=True)))
+
 _YEAR = re.compile(r"(19[5-9]\d|20[0-4]\d)")
 
 
@@ -49,15 +55,57 @@ def base_forms(password: str) -> tuple[str, ...]:
     return unleet(folded[start:end])
 
 
+def from_cyrillic_layout(text: str) -> str:
+    """The keys pressed, read on a QWERTY keyboard ('зфыыцщкв' -> 'password')."""
+    return text.translate(_CYRILLIC_KEYS)
+
+
 def is_year(text: str) -> bool:
     return _YEAR.fullmatch(text) is not None
 
 
-def decode_mojibake(line: str) -> str:
-    """UTF-8 that was decoded as Windows-1252 and encoded again ('Ð¿Ð°Ñ€' -> 'пар')."""
-    for codec in ("cp1252", "latin-1"):
+def _byte_table(codec: str) -> dict[str, int]:
+    """Character -> byte as `codec` decodes it; bytes it leaves undefined pass as latin-1."""
+    table: dict[str, int] = {}
+    for byte in range(256):
         try:
-            return line.encode(codec).decode("utf-8")
-        except UnicodeError:
-            continue
+            char = bytes([byte]).decode(codec)
+        except UnicodeDecodeError:
+            char = chr(byte)
+        table[char] = byte
+    return table
+
+
+# UTF-8 read back as Windows-1252 (Western lists) or Windows-1251 (Russian sites), sometimes
+# twice. Where the middle step lost a byte (cp1252 leaves five bytes undefined: 'Ñ\ufffd' was
+# 'с' or 'я'), the character is unknown and becomes U+FFFD; where it turned a no-break space
+# into a space ('Ð ' was 'Р'), the space is read back as one.
+_BYTES = {codec: _byte_table(codec) for codec in ("cp1252", "cp1251")}
+_LOST = re.compile("[ÐÑ]\ufffd")
+_SPACED = re.compile("(?<=[ÐÑ]) ")
+
+
+def decode_mojibake(line: str) -> str:
+    """UTF-8 decoded as Windows-1252/1251 and encoded again, up to three times over.
+
+    'Ð¿Ð°Ñ€Ð¾Ð»ÑŒ' -> 'пароль'; a line that is not such mojibake comes back unchanged.
+    """
+    for _ in range(3):
+        repaired = _decode_once(line)
+        if repaired == line:
+            break
+        line = repaired
+    return line
+
+
+def _decode_once(line: str) -> str:
+    marked = _LOST.sub("ï¿½", line)
+    for text in dict.fromkeys((marked, _SPACED.sub("\xa0", marked))):
+        for table in _BYTES.values():
+            try:
+                repaired = bytes(table[char] for char in text).decode("utf-8")
+            except (KeyError, UnicodeDecodeError):
+                continue
+            if len(repaired) < len(line):
+                return repaired
     return line

@@ -8,31 +8,37 @@ a member of staff learns all that is wrong at once. The rules (see docs/password
 3. in Pwned Passwords (a hash list or a Phalanx store), with its count;
 4. once case, look-alikes (P@ssw0rd) and leading/trailing digits and symbols are undone, it is
    a banned word, or one edit (typo, swapped letters) away from one;
-5. it is built from too few guessable parts: banned words found anywhere (organisation,
-   sector, season, month, the user's own names, common words) plus digits, symbols or a year.
-   Three random words count three parts and pass; "NorthwickHospital2024!" counts two.
-6. a strength estimate (zxcvbn) below the floor: keyboard walks, repeats, sequences.
+5. it is built from too few guessable parts (parts.py): banned words found anywhere
+   (organisation, sector, season, month, the user's own names, common words), words spelt
+   backwards, repeated pieces, years and dates, runs that read like a name or a word of any
+   language, and letters as cheap as a cracker's letter model makes them. Three random words
+   count three parts and pass; "NorthwickHospital2024!" with `northwick` configured counts two;
+6. it is the MD5 or SHA-1 hex digest of a common password (lists of "random-looking"
+   passwords are full of these);
+7. typed with a Russian/Ukrainian keyboard layout, it is a password refused above
+   ("йцукен" is "qwerty", "зфыыцщкв" is "password");
+8. a strength estimate (zxcvbn) below the floor: keyboard walks, repeats, sequences.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from phalanx.passwords.denylist import FUZZY_MAX, FUZZY_MIN, DenyList
-from phalanx.passwords.normalise import core_span, fold, is_year, unleet
+from phalanx.passwords.digests import common_password_digest
+from phalanx.passwords.normalise import core_span, fold, from_cyrillic_layout, unleet
+from phalanx.passwords.parts import Split, split_ending, split_parts
 from phalanx.passwords.strength import guesses_log10
 
 MIN_PARTS = 3  # three random words
-# One "part" is the information in one random word of the EFF large list (log2 7776 bits).
-# A letter, digit or symbol that belongs to no banned word counts what a random one of its
-# kind is worth, so a random 12-character string still passes and "Greil" adds under two.
-WORD_BITS = math.log2(7776)
-_CHAR_PARTS = {"letter": math.log2(26) / WORD_BITS, "digit": math.log2(10) / WORD_BITS,
-               "symbol": math.log2(33) / WORD_BITS, "separator": math.log2(4) / WORD_BITS}
-_SEPARATORS = frozenset("-_. ")
+# What each kind of piece is called when a password is refused for having too few parts.
+_PIECE_WORDS = {"term": "common words or names",
+                "wordlike": "something that reads like a name or a word",
+                "reversed": "a word spelt backwards", "repeat": "a repeated piece",
+                "sequence": "a run like 12345 or abcd", "date": "a date", "year": "a year",
+                "appended": "digits or symbols added at the ends"}
 
 
 class PwnedLookup(Protocol):
@@ -94,6 +100,8 @@ def check_password(password: str, policy: Policy, user_names: Iterable[str] = ()
     _check_lists(folded, policy, found)
     pwned = _check_pwned(password, policy, found)
     parts = _check_words(folded, policy, names, found)
+    _check_digest(folded, found)
+    _check_layout(folded, policy, names, found)
     guesses = guesses_log10(password, sorted(names))
     if guesses < policy.min_guesses_log10:
         found.add("weak", "It follows a pattern password crackers try early (a keyboard "
@@ -123,19 +131,53 @@ def _check_words(folded: str, policy: Policy, names: set[str], found: _Findings)
     core = folded[start:end]
     if not core:
         return 0.0
-    best = math.inf
+    best: Split | None = None
     for form in unleet(core):
         _check_base_word(form, policy.deny, found)
-        parts, terms = split_parts(form, policy.deny, names, core)
-        if parts < best:
-            best, best_terms = parts, terms
-    if best < policy.min_parts and best_terms:
-        found.terms.extend(best_terms)
-        own = [t for t in best_terms if t in names]
-        what = "your own name or account" if own else "words attackers try"
-        found.add("guessable_parts", f"Apart from {what}, it is only digits, symbols or a year, "
-                  "or one more common word: add more unrelated words instead.")
-    return best
+        split = split_parts(form, policy.deny, names, core)
+        if best is None or split.parts < best.parts:
+            best = split
+    assert best is not None
+    on_word = bool(best.kinds)
+    best += (split_ending(folded[:start], policy.deny, on_word)
+             + split_ending(folded[end:], policy.deny, on_word))
+    if best.parts < policy.min_parts:
+        found.terms.extend(best.terms)
+        found.add("guessable_parts", _parts_message(best, names))
+    return best.parts
+
+
+def _parts_message(split: Split, names: set[str]) -> str:
+    if any(term in names for term in split.terms):
+        what = ["your own name or account"]
+    else:
+        what = [_PIECE_WORDS[kind] for kind in _PIECE_WORDS if kind in split.kinds]
+    built = ", ".join(what[:-1]) + (" and " if len(what) > 1 else "") + what[-1] if what else ""
+    opening = f"It is built from {built}, with little else" if built else (
+        "It reads like a word or a name, which crackers try long before random letters")
+    return f"{opening}: attackers try such passwords early. Add more unrelated words instead."
+
+
+def _check_digest(folded: str, found: _Findings) -> None:
+    source = common_password_digest(folded)
+    if source is not None:
+        found.add("digest", f"It is the {source} fingerprint of a common password; lists of "
+                  "passwords attackers try include these.")
+
+
+def _check_layout(folded: str, policy: Policy, names: set[str], found: _Findings) -> None:
+    """The same keys pressed with a Russian or Ukrainian layout on are the same password."""
+    typed = from_cyrillic_layout(folded)
+    if typed == folded:
+        return
+    latin = _Findings()
+    _check_lists(typed, policy, latin)
+    _check_words(typed, policy, names, latin)
+    weak = guesses_log10(typed) < policy.min_guesses_log10
+    if latin.reasons or weak:
+        found.terms.extend(latin.terms)
+        found.add("other_layout", "Typed with a Russian or Ukrainian keyboard layout switched "
+                  "on, it is a password attackers try (the same keys spell it in English).")
 
 
 def _check_base_word(form: str, deny: DenyList, found: _Findings) -> None:
@@ -172,57 +214,6 @@ def near_term(form: str, deny: DenyList) -> str | None:
 def _one_edit(a: str, b: str) -> bool:
     """Same length and one position differs (the symmetric-delete candidate's check)."""
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
-
-
-def split_parts(text: str, deny: DenyList, names: set[str],
-                original: str = "") -> tuple[float, list[str]]:
-    """Fewest guessable parts `text` splits into, and the banned words used.
-
-    A banned word counts one part; a character outside any banned word counts what a random
-    character of its kind is worth (see _CHAR_PARTS); a year counts none, since sprayers
-    append the current one. `original` is `text` before look-alikes were undone: "19" in
-    "covid-19" is digits there, and is costed (and read as a year) as written.
-    """
-    original = original or text
-    n = len(text)
-    cost = [math.inf] * (n + 1)
-    back: list[tuple[int, str]] = [(0, "")] * (n + 1)
-    cost[0] = 0
-    name_lengths = {len(name) for name in names}
-    for i in range(n):
-        if cost[i] == math.inf:
-            continue
-        _relax(cost, back, i, i + 1, cost[i] + _char_parts(original[i]), "")
-        if is_year(original[i:i + 4]):
-            _relax(cost, back, i, i + 4, cost[i], "")
-        lengths = deny.heads.get(text[i:i + 3], ())
-        for size in (*lengths, *name_lengths):
-            piece = text[i:i + size]
-            if i + size <= n and (piece in deny.terms or piece in names):
-                _relax(cost, back, i, i + size, cost[i] + 1, piece)
-    terms: list[str] = []
-    j = n
-    while j > 0:
-        i, term = back[j]
-        if term:
-            terms.append(term)
-        j = i
-    return cost[n], terms[::-1]
-
-
-def _char_parts(char: str) -> float:
-    if char.isalpha():
-        return _CHAR_PARTS["letter"]
-    if char in _SEPARATORS:  # one of the four people put between words
-        return _CHAR_PARTS["separator"]
-    return _CHAR_PARTS["digit" if char.isdigit() else "symbol"]
-
-
-def _relax(cost: list[float], back: list[tuple[int, str]], i: int, j: int, value: float,
-           term: str) -> None:
-    if j < len(cost) and value < cost[j]:
-        cost[j] = value
-        back[j] = (i, term)
 
 
 def _name_terms(user_names: Iterable[str]) -> set[str]:

@@ -10,10 +10,13 @@ from phalanx.config.passwords import PasswordSettings
 from phalanx.passwords.loading import build_policy
 from phalanx.passwords.policy import Policy, check_password
 
-# Measured 70.3 % (docs/passwords.md): the rest of the long NCSC entries are random strings,
-# transliterated Russian names and phone numbers that no built-in word list knows. The 95 %
-# goal of issue 3 is not met by the built-in list alone; loading the NCSC file closes the gap.
-BUILTIN_SHARE = 0.65
+# Measured 79.8 % (995 of the 1,247 entries of 12+ characters once double-encoded lines are
+# repaired; docs/passwords.md). The rest are random strings, hex and scraping artefacts, and
+# above all transliterated Russian names and surnames with birth years, which no list the
+# built-in data holds knows and which cost a cracker about as much as three random words.
+# The 95 % goal of issue 3 is not met by the built-in list alone; loading the NCSC file
+# closes the gap. This floor keeps what the general rules reach.
+BUILTIN_SHARE = 0.79
 
 
 def _codes(password: str, policy: Policy, names: tuple[str, ...] = ()) -> set[str]:
@@ -29,7 +32,7 @@ def test_builtin_list_rejects_most_long_ncsc_passwords(builtin_policy: Policy,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 3 asks for >= 95 % with the built-in list alone; measured 70.3 % (not met)",
+    reason="issue 3 asks for >= 95 % with the built-in list alone; measured 79.8 % (not met)",
 )
 def test_builtin_list_meets_the_issue_goal(builtin_policy: Policy, ncsc_long: list[str]) -> None:
     refused = sum(not check_password(p, builtin_policy).accepted for p in ncsc_long)
