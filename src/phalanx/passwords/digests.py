@@ -15,6 +15,11 @@ PREFIX = 12  # shorter than this, a hex string is below the minimum length anywa
 _HEX = frozenset("0123456789abcdef")
 
 
+def prepare() -> None:
+    """Build the index now rather than inside the first check that needs it."""
+    _index()
+
+
 @cache
 def _index() -> dict[str, tuple[str, str]]:
     """First 12 hex digits -> (algorithm, full digest)."""

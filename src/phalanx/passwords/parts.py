@@ -96,87 +96,87 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "") 
     n = len(text)
     model = letter_bits(text)
     plain = [_KIND_BITS[_kind(char)] / WORD_BITS for char in original]
-    table = _Table(n)
+    switch = SWITCH_BITS / WORD_BITS
+    inf = math.inf
+    # cost[state][i]: cheapest way to read text[:i] ending in that state; back: how
+    cost = [[inf] * (n + 1) for _ in range(3)]
+    back: list[list[tuple[int, int, str, str]]] = [[(0, 0, "", "")] * (n + 1) for _ in range(3)]
+    cost[_FREE][0] = 0.0
+    free, by_model, at_random = cost
     reversed_at = _reversed_terms(text, deny)
     name_lengths = {len(name) for name in names}
     for i in range(n):
-        here = min(table.cost[state][i] for state in (_FREE, _MODEL, _RANDOM))
-        if here == math.inf:
+        here, src = min((free[i], _FREE), (by_model[i], _MODEL), (at_random[i], _RANDOM))
+        if here == inf:
             continue
-        if math.isnan(model[i]):  # not a letter: its kind's price, then free again
-            table.step(i, _FREE, _FREE, plain[i])
-        else:
-            table.letter(i, model[i] / WORD_BITS, plain[i], i == 0 or math.isnan(model[i - 1]))
+        if model[i] != model[i]:  # NaN, not a letter: its kind's price, then free again
+            _relax(cost, back, i + 1, _FREE, here + plain[i], (i, src, "", ""))
+        else:  # a letter, by the model or as a random one (the model reads whole runs:
+            # starting it inside a run, after a word or random letters, costs a switch)
+            enter = 0.0 if i == 0 or model[i - 1] != model[i - 1] else switch
+            value, state = min((free[i] + enter, _FREE), (by_model[i], _MODEL),
+                               (at_random[i] + switch, _RANDOM))
+            _relax(cost, back, i + 1, _MODEL, value + model[i] / WORD_BITS, (i, state, "", ""))
+            value, state = min((free[i], _FREE), (at_random[i], _RANDOM),
+                               (by_model[i] + switch, _MODEL))
+            _relax(cost, back, i + 1, _RANDOM, value + plain[i], (i, state, "", ""))
+        for j, extra, kind, piece in _pieces_at(text, original, i, deny, names, name_lengths,
+                                                 reversed_at, model):
+            _relax(cost, back, j, _FREE, here + extra, (i, src, kind, piece))
+    return _result(cost, back, n)
+
+
+def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str],
+               name_lengths: set[int], reversed_at: dict[int, list[int]],
+               model: list[float]) -> list[tuple[int, float, str, str]]:
+    """(end, parts, kind, piece) of every piece that starts at `i`."""
+    n = len(text)
+    found: list[tuple[int, float, str, str]] = []
+    char = original[i]
+    if char.isdigit() and (i == 0 or not original[i - 1].isdigit()):
         if is_year(original[i:i + 4]):
-            table.piece(i, i + 4, here, "year", original[i:i + 4])
+            found.append((i + 4, 0.0, "year", original[i:i + 4]))
         for size in _date_lengths(original, i):
-            table.piece(i, i + size, here + DATE_BITS / WORD_BITS, "date", original[i:i + size])
-        for size in (*deny.heads.get(text[i:i + 3], ()), *name_lengths):
-            piece = text[i:i + size]
-            if i + size <= n and (piece in deny.terms or piece in names):
-                table.piece(i, i + size, here + 1, "term", piece)
-        for j in reversed_at.get(i, ()):
-            table.piece(i, j, here + 1 + REVERSED_BITS / WORD_BITS, "reversed", text[i:j][::-1])
+            found.append((i + size, DATE_BITS / WORD_BITS, "date", original[i:i + size]))
+    elif is_year(original[i:i + 4]):
+        found.append((i + 4, 0.0, "year", original[i:i + 4]))
+    for size in (*deny.heads.get(text[i:i + 3], ()), *name_lengths):
+        piece = text[i:i + size]
+        if i + size <= n and (piece in deny.terms or piece in names):
+            found.append((i + size, 1.0, "term", piece))
+    for j in reversed_at.get(i, ()):
+        found.append((j, 1 + REVERSED_BITS / WORD_BITS, "reversed", text[i:j][::-1]))
+    if i + 2 < n and abs(ord(original[i + 1]) - ord(char)) == 1:
         for size, bits in _sequences(original, i):
-            table.piece(i, i + size, here + bits / WORD_BITS, "sequence", original[i:i + size])
+            found.append((i + size, bits / WORD_BITS, "sequence", original[i:i + size]))
+    if i and char in original[:i]:
         for size, bits in _repeats(original, i):
-            table.piece(i, i + size, here + bits / WORD_BITS, "repeat", original[i:i + size])
+            found.append((i + size, bits / WORD_BITS, "repeat", original[i:i + size]))
+    if "a" <= text[i] <= "z" and (i == 0 or not "a" <= text[i - 1] <= "z"):
         end = _word_end(text, i, model, deny)
         if end:
-            table.piece(i, end, here + WORDLIKE_BITS / WORD_BITS, "wordlike", text[i:end])
-    return table.result()
+            found.append((end, WORDLIKE_BITS / WORD_BITS, "wordlike", text[i:end]))
+    return found
 
 
-class _Table:
-    """Cheapest cost to reach each position in each state, and how it was reached."""
+def _relax(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]], j: int,
+           state: int, value: float, step: tuple[int, int, str, str]) -> None:
+    if j < len(cost[state]) and value < cost[state][j]:
+        cost[state][j] = value
+        back[state][j] = step
 
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.cost = [[math.inf] * (n + 1) for _ in range(3)]
-        self.cost[_FREE][0] = 0.0
-        self.back: list[list[tuple[int, int, str, str]]] = [
-            [(0, 0, "", "")] * (n + 1) for _ in range(3)]
 
-    def step(self, i: int, src: int, dst: int, value: float) -> None:
-        """Move one character, from any state when `src` is _FREE, else from `src`."""
-        sources = (_FREE, _MODEL, _RANDOM) if src == _FREE else (src,)
-        for state in sources:
-            self._relax(i, state, i + 1, dst, self.cost[state][i] + value, "", "")
-
-    def letter(self, i: int, by_model: float, as_random: float, run_start: bool) -> None:
-        """One letter, by the model or as a random one. The model reads whole runs: starting
-        it in the middle of a run (after a word, or instead of random letters) costs a switch.
-        """
-        switch = SWITCH_BITS / WORD_BITS
-        self._relax_from(i, _MODEL, by_model, 0.0 if run_start else switch, 0.0, switch)
-        self._relax_from(i, _RANDOM, as_random, 0.0, switch, 0.0)
-
-    def _relax_from(self, i: int, dst: int, price: float, from_free: float, from_model: float,
-                    from_random: float) -> None:
-        for state, extra in ((_FREE, from_free), (_MODEL, from_model), (_RANDOM, from_random)):
-            self._relax(i, state, i + 1, dst, self.cost[state][i] + price + extra, "", "")
-
-    def piece(self, i: int, j: int, value: float, kind: str, text: str) -> None:
-        src = min((_FREE, _MODEL, _RANDOM), key=lambda state: self.cost[state][i])
-        self._relax(i, src, j, _FREE, value, kind, text)
-
-    def _relax(self, i: int, src: int, j: int, dst: int, value: float, kind: str,
-               text: str) -> None:
-        if j <= self.n and value < self.cost[dst][j]:
-            self.cost[dst][j] = value
-            self.back[dst][j] = (i, src, kind, text)
-
-    def result(self) -> Split:
-        state = min((_FREE, _MODEL, _RANDOM), key=lambda s: self.cost[s][self.n])
-        total = self.cost[state][self.n]
-        pieces: list[tuple[str, str]] = []
-        j = self.n
-        while j > 0:
-            i, state, kind, text = self.back[state][j]
-            if kind:
-                pieces.append((kind, text))
-            j = i
-        return Split(total, tuple(pieces[::-1]))
+def _result(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
+            n: int) -> Split:
+    total, state = min((cost[s][n], s) for s in (_FREE, _MODEL, _RANDOM))
+    pieces: list[tuple[str, str]] = []
+    j = n
+    while j > 0:
+        i, state, kind, piece = back[state][j]
+        if kind:
+            pieces.append((kind, piece))
+        j = i
+    return Split(total, tuple(pieces[::-1]))
 
 
 def _kind(char: str) -> str:
@@ -205,7 +205,10 @@ def _repeats(original: str, i: int) -> list[tuple[int, float]]:
     aaaa, abccba): only the length of the copy is new.
     """
     out = []
+    mirrored = original[i - 1] == original[i]
     for size in range(1, min(i, len(original) - i) + 1):
+        if original[i - size] != original[i] and not mirrored:
+            continue  # neither a copy nor a mirror can start here
         piece, before = original[i:i + size], original[i - size:i]
         # a piece under three characters counts as repeated from its third copy on: the
         # double letters of ordinary words (coffee, dill) are not a cracker's rule
