@@ -120,6 +120,10 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "") 
             value, state = min((free[i], _FREE), (at_random[i], _RANDOM),
                                (by_model[i] + switch, _MODEL))
             _relax(cost, back, i + 1, _RANDOM, value + plain[i], (i, state, "", ""))
+        if src == _MODEL and model[i] == model[i] and i and model[i - 1] == model[i - 1]:
+            # a piece inside a run ends the model's reading there: saying where costs a switch
+            here, src = min((free[i], _FREE), (at_random[i], _RANDOM),
+                            (by_model[i] + switch, _MODEL))
         for j, extra, kind, piece in _pieces_at(text, original, i, deny, names, name_lengths,
                                                  reversed_at, model):
             _relax(cost, back, j, _FREE, here + extra, (i, src, kind, piece))
