@@ -6,6 +6,7 @@ import typer
 
 from phalanx import __version__
 from phalanx.cli import mail, passwords, signins
+from phalanx.cli.serve import serve_command
 
 app = typer.Typer(
     name="phalanx",
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(signins.app, name="signins")
 app.add_typer(passwords.app, name="passwords")
 app.add_typer(mail.app, name="mail")
+app.command("serve")(serve_command)
 
 
 def _version(value: bool) -> None:

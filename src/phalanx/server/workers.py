@@ -1,0 +1,207 @@
+"""Worker processes that read reported mail: bounded in time and memory, replaced when they die.
+
+Reported mail is hostile input. Each worker is a separate process with an address-space limit
+(a zip bomb or a parser bug costs that process, not the service), and each job has a deadline:
+a worker that overruns it is killed and replaced, and the job ends in a clear error. Three
+kinds of job:
+
+- "report": a staff member's report -> [(how, message, analysis)] for each message it carries
+  (mail/extract.py, then mail/analyze.py): the common case, one round trip;
+- "split": the same without analysis -> [(how, message)], and "analyse": one message -> its
+  analysis. The service falls back to these when a "report" job fails, so that one bad message
+  among several costs only itself.
+
+The pool is driven by one thread (the service's dispatcher): `submit` a job to an idle worker,
+`collect` what finished. Workers come from a fork server that has the mail modules imported, so
+replacing one costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Literal
+
+from phalanx.config.mail import MailSettings
+
+Kind = Literal["report", "split", "analyse"]
+
+
+@dataclass(frozen=True)
+class Job:
+    key: Hashable
+    kind: Kind
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Done:
+    job: Job
+    # report: [(how, message, analysis)]; split: [(how, message)]; analyse: the analysis
+    value: Any
+    error: str | None = None
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    job: Job | None = None
+    started: float = 0.0
+
+
+class AnalysisPool:
+    def __init__(
+        self,
+        settings: MailSettings,
+        workers: int,
+        time_limit_seconds: float,
+        memory_limit_mb: int,
+    ) -> None:
+        self._settings = settings
+        self._time_limit = time_limit_seconds
+        self._memory_limit = memory_limit_mb
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["phalanx.mail.analyze", "phalanx.mail.extract"])
+        self._workers = [self._start() for _ in range(max(1, workers))]
+
+    def __enter__(self) -> AnalysisPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def size(self) -> int:
+        return len(self._workers)
+
+    def idle(self) -> int:
+        return sum(1 for w in self._workers if w.job is None)
+
+    def busy(self) -> int:
+        return len(self._workers) - self.idle()
+
+    def submit(self, job: Job) -> None:
+        """Give `job` to an idle worker (call only when idle() > 0)."""
+        worker = next(w for w in self._workers if w.job is None)
+        worker.job, worker.started = job, time.monotonic()
+        # A worker that died meanwhile: collect() sees it and ends the job in an error.
+        with contextlib.suppress(BrokenPipeError, OSError):
+            worker.conn.send((job.kind, job.raw))
+
+    def collect(self, wait: float) -> list[Done]:
+        """Finished jobs, waiting at most `wait` seconds for the first one."""
+        busy = [w for w in self._workers if w.job is not None]
+        if not busy:
+            return []
+        deadline = min(w.started for w in busy) + self._time_limit
+        timeout = max(0.0, min(wait, deadline - time.monotonic()))
+        ready = multiprocessing.connection.wait([w.conn for w in busy], timeout)
+        done: list[Done] = []
+        for worker in busy:
+            if worker.conn in ready:
+                done.append(self._receive(worker))
+        now = time.monotonic()
+        for worker in busy:
+            if worker.job is not None and now - worker.started > self._time_limit:
+                done.append(self._replace(worker, f"stopped after {self._time_limit:g} s "
+                                                  "(the per-message time limit)"))
+        return done
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                worker.conn.send(None)
+        for worker in self._workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers = []
+
+    def _receive(self, worker: _Worker) -> Done:
+        job = worker.job
+        assert job is not None
+        try:
+            ok, value = worker.conn.recv()
+        except (EOFError, OSError):
+            code = worker.process.exitcode
+            return self._replace(worker, f"the worker reading it died (exit code {code}); "
+                                         "the message may exhaust the memory limit")
+        worker.job = None
+        return Done(job, value if ok else None, None if ok else str(value))
+
+    def _replace(self, worker: _Worker, why: str) -> Done:
+        job = worker.job
+        assert job is not None
+        worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        fresh = self._start()
+        worker.process, worker.conn, worker.job = fresh.process, fresh.conn, None
+        return Done(job, None, why)
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve, args=(child, self._settings, self._memory_limit), daemon=True
+        )
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+
+def _serve(conn: Connection, settings: MailSettings, memory_limit_mb: int) -> None:
+    """A worker's life: take a job, answer (True, value) or (False, why), until told to stop."""
+    _limit_memory(memory_limit_mb)
+    from phalanx.mail.analyze import analyze
+    from phalanx.mail.extract import split_report
+
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if message is None:
+            return
+        kind, raw = message
+        try:
+            if kind == "report":
+                value: Any = [
+                    (part.how, part.raw, analyze(part.raw, settings).to_dict())
+                    for part in split_report(raw)
+                ]
+            elif kind == "split":
+                value = [(part.how, part.raw) for part in split_report(raw)]
+            else:
+                value = analyze(raw, settings).to_dict()
+            reply: tuple[bool, Any] = (True, value)
+        except MemoryError:
+            reply = (False, "reading it needed more memory than the per-worker limit")
+        except Exception as exc:  # one message's bug must not end the worker
+            reply = (False, f"{type(exc).__name__}: {exc}")
+        conn.send(reply)
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes <= 0:
+        return
+    try:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform: the time limit still holds
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
