@@ -5,10 +5,10 @@ bits); three random words are three parts. A password is read as a chain of piec
 cheapest chain is its cost:
 
 - a banned word (the lists, sector and organisation words, the user's own names): one part;
-- the same spelt backwards: one part and a bit;
+- the same spelt backwards (5+ letters): one part and a bit;
 - a run counting up or down (12345, 9876, abcd): where it starts, its length and way;
-- a piece repeated from earlier in the password (passwordpassword, abcabc, abccba): only the
-  bits that say where it was copied from;
+- a piece that repeats or mirrors the piece just before it (passwordpassword, abcabc,
+  abccba): only the bits that say how long the copy is;
 - a year (1950-2049): nothing, sprayers append the current one; a whole date (ddmmyyyy,
   yyyy-mm-dd, dd.mm.yy ...): one day in a century, 17 bits;
 - a run of letters that reads like a word or a name (letters.word_like): one entry of a
@@ -17,8 +17,8 @@ cheapest chain is its cost:
   to four of them, a sprayer's rule; more, or around no word, what they read as, at most
   one part per end;
 - any other character: a letter what a cracker's letter model pays for it after the two
-  letters before (letters.py: less than a random letter in a word-like run, never more), a
-  digit, symbol or separator what a random one of its kind is worth.
+  letters before (letters.py) or what a random letter is worth, whichever reading of the run
+  is cheaper; a digit, symbol or separator what a random one of its kind is worth.
 """
 
 from __future__ import annotations
