@@ -510,9 +510,16 @@ def _report_row(
         "received_at": submission.received_at,
         "reporter": submission.reporter,
     }
+    # Every row carries every column: an executemany needs rows of one shape.
     if part.analysis is not None:
-        row |= _analysis_values(part.analysis, part.reply, at)
-    return row
+        return row | _analysis_values(part.analysis, part.reply, at)
+    return row | dict.fromkeys(_ANALYSIS_COLUMNS)
+
+
+_ANALYSIS_COLUMNS = (
+    "verdict", "score", "category", "subject", "sender", "analysis", "error", "analysed_at",
+    "reply_state",
+)
 
 
 def _analysis_values(analysis: Mapping[str, Any], reply: bool, at: datetime) -> dict[str, Any]:

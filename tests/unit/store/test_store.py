@@ -1,0 +1,115 @@
+"""The store on SQLite and on the PostgreSQL server this machine runs (skipped, saying why,
+where there is none): what is accepted is kept, read back intact, and recorded idempotently."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from phalanx.mail.takedown import Status, TakedownCase, TimelineEntry
+from phalanx.store.blobs import BlobError, BlobStore
+from phalanx.store.db import Incoming, Part, Store
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_schema() -> str:
+    """A fresh schema on the local PostgreSQL, or skip saying why."""
+    try:
+        engine = sa.create_engine(POSTGRES, connect_args={"connect_timeout": 3})
+        schema = f"phalanx_test_{secrets.token_hex(4)}"
+        with engine.begin() as db:
+            db.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+    except Exception as exc:  # no server, no driver, no rights
+        pytest.skip(f"no PostgreSQL at {POSTGRES}: {type(exc).__name__}: {exc}")
+    return schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    blobs = BlobStore(tmp_path / "blobs")
+    if request.param == "sqlite":
+        opened = Store(f"sqlite:///{tmp_path / 'phalanx.sqlite'}", blobs)
+        yield opened
+        opened.close()
+        return
+    schema = _postgres_schema()
+    opened = Store(f"{POSTGRES}?options=-csearch_path%3D{schema}", blobs)
+    yield opened
+    opened.close()
+    engine = sa.create_engine(POSTGRES)
+    with engine.begin() as db:
+        db.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+def test_accepted_reports_are_kept_and_queued_in_order(store: Store) -> None:
+    ids = store.accept_many([Incoming(b"first", "smtp", "a@uni.example", "peer"),
+                             Incoming(b"second", "http")])
+    assert ids[1] > ids[0]
+    waiting = store.submissions_to_split(10)
+    assert [s.id for s in waiting] == ids
+    assert store.blobs.get(waiting[0].sha256) == b"first"
+    assert waiting[0].reporter == "a@uni.example" and waiting[0].received_at.tzinfo is UTC
+
+
+def test_recording_a_split_twice_gives_the_same_reports(store: Store) -> None:
+    sid = store.accept(Incoming(b"report", "smtp"))
+    sub = store.submissions_to_split(1)[0]
+    analysis = {"verdict": "malicious", "score": 90, "category": "credential_phishing",
+                "subject": "x", "indicators": {}}
+    parts = [Part("attachment", store.blobs.put(b"one"), analysis),
+             Part("attachment", store.blobs.put(b"two"))]
+    store.record_reports([(sub, parts)])
+    store.record_reports([(sub, parts)])  # a restart after the write, before the bookkeeping
+    found = store.submission_reports(sid)
+    assert found is not None and found["state"] == "split"
+    assert [(r["id"], r["state"]) for r in found["reports"]] == [
+        (f"{sid}.0", "done"), (f"{sid}.1", "queued")]
+    assert [r.id for r in store.reports_to_analyse(10)] == [f"{sid}.1"]
+    assert store.counts()["verdict_malicious"] == 1
+    assert [rid for rid, _ in store.analyses()] == [f"{sid}.0"]
+
+
+def test_takedown_cases_round_trip(store: Store) -> None:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    case = TakedownCase("http://evil.example/x", "url", "evil.example", Status.NEW, ("1.0",),
+                        at, at, (TimelineEntry(at, Status.NEW, "first"),))
+    store.save_takedowns([case])
+    store.save_takedowns([case])
+    assert store.takedowns([case.key]) == {case.key: case}
+    assert store.list_takedowns("new") == [case] and store.list_takedowns("down") == []
+
+
+def test_a_damaged_blob_is_reported_not_read(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path)
+    digest = blobs.put(b"original message")
+    assert blobs.put(b"original message") == digest
+    blobs.path(digest).write_bytes(b"tampered")
+    with pytest.raises(BlobError, match="damaged"):
+        blobs.get(digest)
+    with pytest.raises(BlobError, match="missing"):
+        blobs.get("0" * 64)
+
+
+def test_the_service_runs_on_this_store(store: Store) -> None:
+    from phalanx.config import Settings
+    from phalanx.server.service import ReportingService
+    from tests.unit.mail.factory import message, report_with_attached
+
+    service = ReportingService(Settings(), store, workers=1)
+    lure = message("Verify your password now: http://evil-host.example/login",
+                   subject="Password expiry", sender="IT <it@evil-host.example>")
+    sids = service.submit_many([Incoming(report_with_attached(lure, lure), "smtp"),
+                                Incoming(b"", "http")])
+    progress = service.process_until_idle()
+    assert progress.submissions == 2 and progress.reports == 3
+    assert progress.verdicts["error"] == 1  # the empty one, kept with its error
+    assert [c.size for c in service.campaigns()] == [2]
+    assert store.submission_reports(sids[0])["reports"][1]["state"] == "done"  # type: ignore[index]
