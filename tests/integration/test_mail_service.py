@@ -288,7 +288,7 @@ def test_ingest_command_over_corpus_files(tmp_path: Path, corpus: Path) -> None:
     done = phalanx("mail", "ingest", str(mail / "sublime"), str(mail / "samples-msg"),
                    str(tmp_path / "missing.eml"), "-d", str(data), "--format", "json")
     assert done.returncode == 0, done.stderr
-    assert "missing.eml" in done.stderr and "1 file(s) not stored" in done.stderr
+    assert "missing.eml" in done.stderr and "1 input(s) not stored" in done.stderr
     rows = json.loads(done.stdout)
     assert len(rows) == 8
     by_name = {Path(r["file"]).name: r["reports"] for r in rows}

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -64,33 +65,61 @@ def ingest_command(
     settings = service_settings(config, data_dir, database_url, workers=workers)
     store = open_store(settings)
     service = ReportingService(settings, store)
-    stored: list[tuple[str, int]] = []
-    unreadable = 0
-    batch: list[Incoming] = []
-    for note, raw, problem in _messages(paths):
-        if problem:
-            unreadable += 1
-            _err.print(f"[red]{note}: {problem}[/red]")
-            continue
-        try:
-            service.check_size(len(raw))
-        except ReportRefused as exc:
-            unreadable += 1
-            _err.print(f"[red]{note}: not stored: {exc}[/red]")
-            continue
-        batch.append(Incoming(raw, "file", reporter, note))
-        if len(batch) >= _BATCH:
-            stored += _store(service, batch)
-            batch = []
-    stored += _store(service, batch)
-    _err.print(f"stored {len(stored)} report(s) in {settings.server.data_dir}"
-               + (f"; {unreadable} file(s) not stored" if unreadable else ""))
-    if not queue_only and stored:
-        _analyse(service, len(stored))
-    _summary([(note, store.submission_reports(sid)) for note, sid in stored], fmt)
+    outcome = _Stored()
+    if queue_only:
+        _store_all(service, paths, reporter, outcome)
+    else:
+        # Storing (one thread, disk-bound) and analysing (worker processes) overlap.
+        storing = threading.Thread(target=_store_all, args=(service, paths, reporter, outcome))
+        storing.start()
+        _analyse(service, outcome)
+        storing.join()
+    if outcome.failure:
+        fail(outcome.failure)
+    _err.print(f"stored {len(outcome.stored)} report(s) in {settings.server.data_dir}"
+               + (f"; {outcome.unreadable} input(s) not stored" if outcome.unreadable else ""))
+    if queue_only:
+        typer.echo(f"{len(outcome.stored)} report(s) queued for the running service")
+    else:
+        _summary(service, outcome, fmt)
     store.close()
-    if not stored and unreadable:
-        fail(f"none of the {unreadable} input(s) could be stored")
+    if not outcome.stored and outcome.unreadable:
+        fail(f"none of the {outcome.unreadable} input(s) could be stored")
+
+
+@dataclass
+class _Stored:
+    stored: list[tuple[str, int]] = field(default_factory=list)  # (file, submission id)
+    unreadable: int = 0
+    failure: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def _store_all(
+    service: ReportingService, paths: list[Path], reporter: str | None, outcome: _Stored
+) -> None:
+    batch: list[Incoming] = []
+    try:
+        for note, raw, problem in _messages(paths):
+            if problem:
+                outcome.unreadable += 1
+                _err.print(f"[red]{note}: {problem}[/red]")
+                continue
+            try:
+                service.check_size(len(raw))
+            except ReportRefused as exc:
+                outcome.unreadable += 1
+                _err.print(f"[red]{note}: not stored: {exc}[/red]")
+                continue
+            batch.append(Incoming(raw, "file", reporter, note))
+            if len(batch) >= _BATCH:
+                outcome.stored += _store(service, batch)
+                batch = []
+        outcome.stored += _store(service, batch)
+    except Exception as exc:  # the store failed: say so, after what was stored is analysed
+        outcome.failure = f"storing stopped: {type(exc).__name__}: {exc}"
+    finally:
+        outcome.done.set()
 
 
 def _store(service: ReportingService, batch: list[Incoming]) -> list[tuple[str, int]]:
@@ -122,25 +151,30 @@ def _files(path: Path) -> Iterator[Path]:
         yield path
 
 
-def _analyse(service: ReportingService, total: int) -> None:
+def _analyse(service: ReportingService, outcome: _Stored) -> None:
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=_err, transient=True) as bar:
-        task = bar.add_task("analysing", total=total)
-        service.process_until_idle(lambda n: bar.advance(task, n))
+        task = bar.add_task("analysing", total=None)
+
+        def advance(count: int) -> None:
+            total = None if not outcome.done.is_set() else len(outcome.stored)
+            bar.update(task, advance=count, total=total)
+
+        service.process_until_idle(advance, input_done=outcome.done)
 
 
-def _summary(rows: list[tuple[str, dict[str, Any] | None]], fmt: Format) -> None:
+def _summary(service: ReportingService, outcome: _Stored, fmt: Format) -> None:
     if fmt is Format.json:
-        out = [{"file": note, **(found or {})} for note, found in rows]
-        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
+        found = service.store.reports_of([sid for _, sid in outcome.stored])
+        rows = [{"file": note, "submission": sid, "reports": found[sid]}
+                for note, sid in outcome.stored]
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
-    verdicts: dict[str, int] = {}
-    for note, found in rows:
-        for report in (found or {}).get("reports", []):
-            key = report["verdict"] or report["state"]
-            verdicts[key] = verdicts.get(key, 0) + 1
-            if report["state"] == "error":
-                _err.print(f"[yellow]{note}: report {report['id']}: {report['error']}[/yellow]")
+    files = {sid: note for note, sid in outcome.stored}
+    for rid, why in service.progress.errors:
+        note = files.get(int(rid.partition(".")[0]), "?")
+        _err.print(f"[yellow]{note}: report {rid}: {why}[/yellow]")
+    verdicts = service.progress.verdicts
     typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(verdicts.items())) or "no reports")
 
 

@@ -115,10 +115,18 @@ class ReportingService:
             thread.join(timeout)
         self._threads = []
 
-    def process_until_idle(self, on_report: Callable[[int], None] | None = None) -> Progress:
-        """Analyse everything waiting in the store, in the calling thread, then return."""
+    def process_until_idle(
+        self,
+        on_report: Callable[[int], None] | None = None,
+        input_done: threading.Event | None = None,
+    ) -> Progress:
+        """Analyse everything waiting in the store, in the calling thread, then return.
+
+        With `input_done`, reports still being stored (by another thread) are waited for until
+        the event is set: storing and analysing then overlap.
+        """
         with self._pool() as pool:
-            _Dispatcher(self, pool, on_report).run(until_idle=True)
+            _Dispatcher(self, pool, on_report).run(until_idle=True, input_done=input_done)
         return self.progress
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
@@ -133,6 +141,7 @@ class ReportingService:
             self.workers,
             server.analysis_time_limit_seconds,
             server.worker_memory_mb,
+            self.store.blobs.root,
         )
 
     def _dispatch_forever(self) -> None:
@@ -310,7 +319,7 @@ class _Dispatcher:
         self.claimed_submissions: set[int] = set()
         self.claimed_reports: set[str] = set()
 
-    def run(self, until_idle: bool) -> None:
+    def run(self, until_idle: bool, input_done: threading.Event | None = None) -> None:
         service = self.service
         finished: list[Done] = []
         oldest = 0.0
@@ -324,8 +333,12 @@ class _Dispatcher:
                     self._record(finished)
                     finished = []
                     continue
-                if until_idle:
-                    return
+                if until_idle and (input_done is None or input_done.is_set()):
+                    # Stored just before the event was set? One more look, then stop.
+                    self._refill()
+                    if not self.ready:
+                        return
+                    continue
                 service._wake.wait(1.0)
                 service._wake.clear()
                 continue
@@ -348,7 +361,9 @@ class _Dispatcher:
         want = _READY_PER_WORKER * self.pool.size
         for report in self.store.reports_to_analyse(want, self.claimed_reports):
             raw = self._blob(report.sha256)
-            if raw is None:
+            if raw is None:  # kept in error, not retried for ever
+                self.store.record_analyses([Analysed(report.id, error_analysis(
+                    f"the stored message {report.sha256} cannot be read"))])
                 continue
             self.claimed_reports.add(report.id)
             self.ready.append(Job(report, "analyse", raw))
@@ -412,8 +427,7 @@ class _Dispatcher:
             return [self._unreadable(sub, "no message found in the report")]
         parts: list[Part] = []
         for position, found in enumerate(item.value):
-            how, raw = found[0], found[1]
-            digest = self.store.blobs.put(raw)
+            how, digest = found[0], found[1]
             if item.job.kind == "report":
                 analysis = found[2]
                 reply = self.service.wants_reply(sub.reporter, analysis)
@@ -422,8 +436,10 @@ class _Dispatcher:
                 parts.append(Part(how, digest))
                 queued = QueuedReport(report_id(sub.id, position), digest, sub.reporter,
                                       sub.received_at)
-                self.claimed_reports.add(queued.id)
-                follow_up.append(Job(queued, "analyse", raw))
+                raw = self._blob(digest)
+                if raw is not None:
+                    self.claimed_reports.add(queued.id)
+                    follow_up.append(Job(queued, "analyse", raw))
         return parts
 
     def _unreadable(self, sub: Submission, why: str) -> Part:

@@ -5,11 +5,14 @@ Reported mail is hostile input. Each worker is a separate process with an addres
 a worker that overruns it is killed and replaced, and the job ends in a clear error. Three
 kinds of job:
 
-- "report": a staff member's report -> [(how, message, analysis)] for each message it carries
+- "report": a staff member's report -> [(how, sha256, analysis)] for each message it carries
   (mail/extract.py, then mail/analyze.py): the common case, one round trip;
-- "split": the same without analysis -> [(how, message)], and "analyse": one message -> its
+- "split": the same without analysis -> [(how, sha256)], and "analyse": one message -> its
   analysis. The service falls back to these when a "report" job fails, so that one bad message
   among several costs only itself.
+
+Workers store each message they extract in the blob store themselves (hashing and fsync in
+parallel, off the dispatcher's thread) and answer with its SHA-256, not its bytes.
 
 The pool is driven by one thread (the service's dispatcher): `submit` a job to an idle worker,
 `collect` what finished. Workers come from a fork server that has the mail modules imported, so
@@ -27,9 +30,11 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, Literal
 
 from phalanx.config.mail import MailSettings
+from phalanx.store.blobs import BlobStore
 
 Kind = Literal["report", "split", "analyse"]
 
@@ -44,7 +49,7 @@ class Job:
 @dataclass(frozen=True)
 class Done:
     job: Job
-    # report: [(how, message, analysis)]; split: [(how, message)]; analyse: the analysis
+    # report: [(how, sha256, analysis)]; split: [(how, sha256)]; analyse: the analysis
     value: Any
     error: str | None = None
 
@@ -64,8 +69,10 @@ class AnalysisPool:
         workers: int,
         time_limit_seconds: float,
         memory_limit_mb: int,
+        blob_root: Path,
     ) -> None:
         self._settings = settings
+        self._blob_root = blob_root
         self._time_limit = time_limit_seconds
         self._memory_limit = memory_limit_mb
         self._context = multiprocessing.get_context("forkserver")
@@ -152,16 +159,21 @@ class AnalysisPool:
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_serve, args=(child, self._settings, self._memory_limit), daemon=True
+            target=_serve,
+            args=(child, self._settings, self._memory_limit, self._blob_root),
+            daemon=True,
         )
         process.start()
         child.close()
         return _Worker(process, parent)
 
 
-def _serve(conn: Connection, settings: MailSettings, memory_limit_mb: int) -> None:
+def _serve(
+    conn: Connection, settings: MailSettings, memory_limit_mb: int, blob_root: Path
+) -> None:
     """A worker's life: take a job, answer (True, value) or (False, why), until told to stop."""
     _limit_memory(memory_limit_mb)
+    blobs = BlobStore(blob_root)
     from phalanx.mail.analyze import analyze
     from phalanx.mail.extract import split_report
 
@@ -176,11 +188,11 @@ def _serve(conn: Connection, settings: MailSettings, memory_limit_mb: int) -> No
         try:
             if kind == "report":
                 value: Any = [
-                    (part.how, part.raw, analyze(part.raw, settings).to_dict())
+                    (part.how, blobs.put(part.raw), analyze(part.raw, settings).to_dict())
                     for part in split_report(raw)
                 ]
             elif kind == "split":
-                value = [(part.how, part.raw) for part in split_report(raw)]
+                value = [(part.how, blobs.put(part.raw)) for part in split_report(raw)]
             else:
                 value = analyze(raw, settings).to_dict()
             reply: tuple[bool, Any] = (True, value)

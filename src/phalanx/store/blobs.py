@@ -35,9 +35,13 @@ class BlobStore:
         if target.exists():
             return digest
         folder = target.parent
-        folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{digest}.{secrets.token_hex(4)}.tmp"
-        with open(temporary, "wb") as out:
+        try:
+            out = open(temporary, "wb")  # noqa: SIM115 (closed below, after the fsync)
+        except FileNotFoundError:  # the folder's first message: make it then
+            folder.mkdir(parents=True, exist_ok=True)
+            out = open(temporary, "wb")  # noqa: SIM115
+        with out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())

@@ -16,6 +16,7 @@ what was not yet analysed is found again by `submissions_to_split` / `reports_to
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,6 +187,7 @@ class Store:
         self.blobs = blobs
         self.engine = _engine(url)
         metadata.create_all(self.engine)
+        self._writers = ThreadPoolExecutor(4, thread_name_prefix="phalanx-blobs")
 
     @classmethod
     def open(cls, settings: ServerSettings) -> Store:
@@ -195,6 +197,7 @@ class Store:
         return cls(url, BlobStore(data / "blobs"))
 
     def close(self) -> None:
+        self._writers.shutdown()
         self.engine.dispose()
 
     # --- intake -----------------------------------------------------------------------------
@@ -205,7 +208,10 @@ class Store:
 
     def accept_many(self, items: Sequence[Incoming]) -> list[int]:
         """Store reports durably in one transaction: bytes first, then the rows."""
-        digests = [self.blobs.put(item.raw) for item in items]
+        if len(items) > 1:  # fsync waits on the disk, not the CPU: several at once
+            digests = list(self._writers.map(self.blobs.put, (item.raw for item in items)))
+        else:
+            digests = [self.blobs.put(item.raw) for item in items]
         at = now()
         rows = [
             {
@@ -219,11 +225,9 @@ class Store:
             }
             for item, digest in zip(items, digests, strict=True)
         ]
-        ids: list[int] = []
+        insert = submissions.insert().returning(submissions.c.id, sort_by_parameter_order=True)
         with self.engine.begin() as db:
-            for row in rows:  # one by one: the generated ids come back portably
-                key = db.execute(submissions.insert().values(**row)).inserted_primary_key
-                ids.append(int(key[0]) if key else 0)
+            ids = [int(i) for i in db.execute(insert, rows).scalars()] if rows else []
         return ids
 
     # --- the queue --------------------------------------------------------------------------
@@ -261,20 +265,27 @@ class Store:
         Idempotent: a submission recorded again (after a restart) replaces its earlier rows.
         """
         at = now()
+        ids = [submission.id for submission, _ in batch]
+        rows = [
+            _report_row(submission, i, part, at)
+            for submission, parts in batch
+            for i, part in enumerate(parts)
+        ]
         with self.engine.begin() as db:
+            db.execute(sa.delete(reports).where(reports.c.submission_id.in_(ids)))
+            if rows:
+                db.execute(reports.insert(), rows)
+            db.execute(
+                sa.update(submissions).where(submissions.c.id.in_(ids)).values(state="split")
+            )
             for submission, parts in batch:
-                db.execute(sa.delete(reports).where(reports.c.submission_id == submission.id))
-                if parts:
-                    db.execute(
-                        reports.insert(),
-                        [_report_row(submission, i, part, at) for i, part in enumerate(parts)],
-                    )
                 error = next((p.error for p in parts if p.how == "unreadable"), None)
-                db.execute(
-                    sa.update(submissions)
-                    .where(submissions.c.id == submission.id)
-                    .values(state="split", error=error)
-                )
+                if error:
+                    db.execute(
+                        sa.update(submissions)
+                        .where(submissions.c.id == submission.id)
+                        .values(error=error)
+                    )
 
     def record_analyses(self, results: Sequence[Analysed]) -> None:
         """Analyses of reports that were queued (the resume path)."""
@@ -354,6 +365,20 @@ class Store:
                 .order_by(reports.c.position)
             ).mappings().all()
         return _plain(dict(sub)) | {"reports": [dict(r) for r in rows]}
+
+    def reports_of(self, submission_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """The reports each submission became (id, state, verdict, score, category, subject,
+        error), in bulk."""
+        found: dict[int, list[dict[str, Any]]] = {sid: [] for sid in submission_ids}
+        columns = (reports.c.submission_id, reports.c.id, reports.c.state, reports.c.verdict,
+                   reports.c.score, reports.c.category, reports.c.subject, reports.c.error)
+        with self.engine.connect() as db:
+            for start in range(0, len(submission_ids), 500):
+                chunk = submission_ids[start : start + 500]
+                query = sa.select(*columns).where(reports.c.submission_id.in_(chunk))
+                for row in db.execute(query.order_by(reports.c.id)).mappings():
+                    found[row["submission_id"]].append(dict(row))
+        return found
 
     def analyses(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every finished analysis, oldest first: what the campaign index is rebuilt from."""
