@@ -360,31 +360,14 @@ class _Dispatcher:
     def _refill(self) -> None:
         want = _READY_PER_WORKER * self.pool.size
         for report in self.store.reports_to_analyse(want, self.claimed_reports):
-            raw = self._blob(report.sha256)
-            if raw is None:  # kept in error, not retried for ever
-                self.store.record_analyses([Analysed(report.id, error_analysis(
-                    f"the stored message {report.sha256} cannot be read"))])
-                continue
             self.claimed_reports.add(report.id)
-            self.ready.append(Job(report, "analyse", raw))
+            self.ready.append(Job(report, "analyse", report.sha256))
         subs = self.store.submissions_to_split(want + len(self.claimed_submissions))
         for sub in (s for s in subs if s.id not in self.claimed_submissions):
             if len(self.ready) >= want:
                 break
             self.claimed_submissions.add(sub.id)
-            try:
-                raw = self.store.blobs.get(sub.sha256)
-            except BlobError as exc:
-                self._finish_submission(sub, [self._unreadable(sub, str(exc))])
-                continue
-            self.ready.append(Job(sub, "report", raw))
-
-    def _blob(self, digest: str) -> bytes | None:
-        try:
-            return self.store.blobs.get(digest)
-        except BlobError as exc:
-            log.error("%s", exc)
-            return None
+            self.ready.append(Job(sub, "report", sub.sha256))
 
     def _record(self, done: list[Done]) -> None:
         split: list[tuple[Submission, list[Part]]] = []
@@ -420,7 +403,7 @@ class _Dispatcher:
             if item.job.kind == "report":
                 # Split without analysing, then analyse message by message: a message that
                 # hangs or kills its worker then costs only itself.
-                follow_up.append(Job(sub, "split", item.job.raw))
+                follow_up.append(Job(sub, "split", item.job.digest))
                 return None
             return [self._unreadable(sub, f"could not read the report: {item.error}")]
         if not item.value:
@@ -436,20 +419,12 @@ class _Dispatcher:
                 parts.append(Part(how, digest))
                 queued = QueuedReport(report_id(sub.id, position), digest, sub.reporter,
                                       sub.received_at)
-                raw = self._blob(digest)
-                if raw is not None:
-                    self.claimed_reports.add(queued.id)
-                    follow_up.append(Job(queued, "analyse", raw))
+                self.claimed_reports.add(queued.id)
+                follow_up.append(Job(queued, "analyse", digest))
         return parts
 
     def _unreadable(self, sub: Submission, why: str) -> Part:
         return Part("unreadable", sub.sha256, error_analysis(why))
-
-    def _finish_submission(self, sub: Submission, parts: list[Part]) -> None:
-        self.store.record_reports([(sub, parts)])
-        self.claimed_submissions.discard(sub.id)
-        self.service.progress.submissions += 1
-        self._after_commit(_finished(sub, parts))
 
     def _after_commit(self, finished: list[Finished]) -> None:
         if not finished:

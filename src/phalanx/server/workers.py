@@ -26,15 +26,16 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import time
+from collections import deque
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Literal
 
 from phalanx.config.mail import MailSettings
-from phalanx.store.blobs import BlobStore
+from phalanx.store.blobs import BlobError, BlobStore
 
 Kind = Literal["report", "split", "analyse"]
 
@@ -43,7 +44,7 @@ Kind = Literal["report", "split", "analyse"]
 class Job:
     key: Hashable
     kind: Kind
-    raw: bytes
+    digest: str  # the message or report in the blob store: the worker reads it from there
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,17 @@ class Done:
     error: str | None = None
 
 
+# Jobs a worker holds at once: the one it works on and the next, so that it never waits while
+# the dispatcher writes results. Jobs are a digest, not the message, so sending never blocks.
+_DEPTH = 2
+
+
 @dataclass
 class _Worker:
     process: BaseProcess
     conn: Connection
-    job: Job | None = None
-    started: float = 0.0
+    jobs: deque[Job] = field(default_factory=deque)
+    started: float = 0.0  # when the first job in `jobs` began
 
 
 class AnalysisPool:
@@ -90,22 +96,24 @@ class AnalysisPool:
         return len(self._workers)
 
     def idle(self) -> int:
-        return sum(1 for w in self._workers if w.job is None)
+        """How many more jobs the workers can take now."""
+        return sum(_DEPTH - len(w.jobs) for w in self._workers)
 
     def busy(self) -> int:
-        return len(self._workers) - self.idle()
+        """How many jobs are with the workers."""
+        return sum(len(w.jobs) for w in self._workers)
 
     def submit(self, job: Job) -> None:
-        """Give `job` to an idle worker (call only when idle() > 0)."""
-        worker = next(w for w in self._workers if w.job is None)
-        worker.job, worker.started = job, time.monotonic()
-        # A worker that died meanwhile: collect() sees it and ends the job in an error.
-        with contextlib.suppress(BrokenPipeError, OSError):
-            worker.conn.send((job.kind, job.raw))
+        """Give `job` to the least busy worker (call only when idle() > 0)."""
+        worker = min(self._workers, key=lambda w: len(w.jobs))
+        if not worker.jobs:
+            worker.started = time.monotonic()
+        worker.jobs.append(job)
+        self._send(worker, job)
 
     def collect(self, wait: float) -> list[Done]:
         """Finished jobs, waiting at most `wait` seconds for the first one."""
-        busy = [w for w in self._workers if w.job is not None]
+        busy = [w for w in self._workers if w.jobs]
         if not busy:
             return []
         deadline = min(w.started for w in busy) + self._time_limit
@@ -113,13 +121,15 @@ class AnalysisPool:
         ready = multiprocessing.connection.wait([w.conn for w in busy], timeout)
         done: list[Done] = []
         for worker in busy:
-            if worker.conn in ready:
+            while worker.jobs and worker.conn in ready:
                 done.append(self._receive(worker))
+                if not worker.conn.poll(0):
+                    break
         now = time.monotonic()
         for worker in busy:
-            if worker.job is not None and now - worker.started > self._time_limit:
-                done.append(self._replace(worker, f"stopped after {self._time_limit:g} s "
-                                                  "(the per-message time limit)"))
+            if worker.jobs and now - worker.started > self._time_limit:
+                why = f"stopped after {self._time_limit:g} s (the per-message time limit)"
+                done.append(self._replace(worker, why))
         return done
 
     def close(self) -> None:
@@ -134,26 +144,32 @@ class AnalysisPool:
             worker.conn.close()
         self._workers = []
 
+    def _send(self, worker: _Worker, job: Job) -> None:
+        # A worker that died meanwhile: collect() sees it and ends the job in an error.
+        with contextlib.suppress(BrokenPipeError, OSError):
+            worker.conn.send((job.kind, job.digest))
+
     def _receive(self, worker: _Worker) -> Done:
-        job = worker.job
-        assert job is not None
         try:
             ok, value = worker.conn.recv()
         except (EOFError, OSError):
             code = worker.process.exitcode
             return self._replace(worker, f"the worker reading it died (exit code {code}); "
                                          "the message may exhaust the memory limit")
-        worker.job = None
+        job = worker.jobs.popleft()
+        worker.started = time.monotonic()
         return Done(job, value if ok else None, None if ok else str(value))
 
     def _replace(self, worker: _Worker, why: str) -> Done:
-        job = worker.job
-        assert job is not None
+        """The worker's current job ends in `why`; a fresh worker takes the jobs behind it."""
+        job = worker.jobs.popleft()
         worker.process.kill()
         worker.process.join()
         worker.conn.close()
         fresh = self._start()
-        worker.process, worker.conn, worker.job = fresh.process, fresh.conn, None
+        worker.process, worker.conn, worker.started = fresh.process, fresh.conn, time.monotonic()
+        for waiting in worker.jobs:
+            self._send(worker, waiting)
         return Done(job, None, why)
 
     def _start(self) -> _Worker:
@@ -184,8 +200,9 @@ def _serve(
             return
         if message is None:
             return
-        kind, raw = message
+        kind, digest = message
         try:
+            raw = blobs.get(digest)
             if kind == "report":
                 value: Any = [
                     (part.how, blobs.put(part.raw), analyze(part.raw, settings).to_dict())
@@ -196,6 +213,8 @@ def _serve(
             else:
                 value = analyze(raw, settings).to_dict()
             reply: tuple[bool, Any] = (True, value)
+        except BlobError as exc:
+            reply = (False, str(exc))
         except MemoryError:
             reply = (False, "reading it needed more memory than the per-worker limit")
         except Exception as exc:  # one message's bug must not end the worker

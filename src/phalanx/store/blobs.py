@@ -1,4 +1,5 @@
-"""Raw reported messages on disk, content-addressed: blobs/ab/cd/<sha256>.
+"""Raw reported messages on disk, content-addressed: blobs/ab/<sha256> (git's layout: 256
+folders, made once, each listing a few thousand files a year at national-CERT volumes).
 
 A blob is written to a temporary name, flushed to the disk (fsync), renamed into place and its
 directory flushed too, so that once `put` returns the bytes survive a crash or a power cut. The
@@ -26,7 +27,7 @@ class BlobStore:
         root.mkdir(parents=True, exist_ok=True)
 
     def path(self, digest: str) -> Path:
-        return self.root / digest[:2] / digest[2:4] / digest
+        return self.root / digest[:2] / digest
 
     def put(self, data: bytes) -> str:
         """Store `data` durably; its SHA-256 (hex) names it."""
@@ -38,8 +39,9 @@ class BlobStore:
         temporary = folder / f".{digest}.{secrets.token_hex(4)}.tmp"
         try:
             out = open(temporary, "wb")  # noqa: SIM115 (closed below, after the fsync)
-        except FileNotFoundError:  # the folder's first message: make it then
+        except FileNotFoundError:  # the folder's first message: make it, durably, then
             folder.mkdir(parents=True, exist_ok=True)
+            _fsync_directory(self.root)
             out = open(temporary, "wb")  # noqa: SIM115
         with out:
             out.write(data)
