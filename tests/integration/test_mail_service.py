@@ -295,3 +295,54 @@ def test_ingest_command_over_corpus_files(tmp_path: Path, corpus: Path) -> None:
     assert all(by_name[name][0]["verdict"] in ("malicious", "suspicious")
                for name in by_name if name.endswith(".eml"))
     assert all(by_name[name][0]["state"] == "done" for name in by_name if name.endswith(".msg"))
+
+
+def test_liveness_checker_closes_the_loop_with_the_reporter(tmp_path: Path) -> None:
+    """A reported site that answers 404 on loopback: its case goes down and the reporter is
+    told, through the relay (a loopback sink)."""
+    import http.server
+
+    class Gone(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            return
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gone)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    sink = _Sink()
+    relay = Controller(sink, hostname="127.0.0.1", port=free_port())
+    relay.start()
+    from phalanx.config.mail_service import FeedbackSettings, TakedownSettings
+
+    url = f"http://127.0.0.1:{site.server_address[1]}/owa/verify"
+    lure = message(
+        f"Your mailbox is full. Verify your account within 24 hours or it will be closed: {url}",
+        sender="IT Helpdesk <helpdesk@evil-host.example>",
+        subject="Action required: mailbox quota",
+        html=f'<p>Verify now: <a href="{url}">Outlook Web Access</a></p>'
+        f'<form action="{url}" method="post"><input type="password" name="pw"></form>',
+    )
+    service = _service(
+        tmp_path,
+        feedback=FeedbackSettings(enabled=True, relay_port=relay.port),
+        takedown=TakedownSettings(network_enabled=True, allow_private_addresses=True,
+                                  request_timeout_seconds=5),
+    )
+    try:
+        service.submit(lure, "smtp", "dora@uni.example")
+        service.process_until_idle()
+        cases = service.store.list_takedowns()
+        assert [c.key for c in cases if c.kind == "url"] == [url]
+        assert service.check_takedowns() >= 1
+        case = service.store.takedowns([url])[url]
+        assert case.status.value == "down" and case.last_checked is not None
+        assert "HTTP 404" in case.timeline[-1].note
+        assert service.check_takedowns() == 0  # not due again until the interval passes
+    finally:
+        relay.stop()
+        site.shutdown()
+    replies = [m.decode() for m in sink.messages]
+    assert any("To: dora@uni.example" in r and "down" in r for r in replies)
