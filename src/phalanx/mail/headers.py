@@ -63,6 +63,39 @@ FREEMAIL = frozenset(
         "uol.com.br",
         "terra.com.br",
         "rediffmail.com",
+        "ymail.com",
+        "rocketmail.com",
+        "yahoo.fr",
+        "yahoo.de",
+        "yahoo.es",
+        "yahoo.it",
+        "yahoo.co.in",
+        "yahoo.com.br",
+        "hotmail.de",
+        "hotmail.it",
+        "hotmail.es",
+        "live.co.uk",
+        "live.fr",
+        "outlook.de",
+        "gmx.at",
+        "gmx.ch",
+        "t-online.de",
+        "orange.fr",
+        "laposte.net",
+        "free.fr",
+        "sfr.fr",
+        "ig.com.br",
+        "bk.ru",
+        "list.ru",
+        "inbox.ru",
+        "rambler.ru",
+        "naver.com",
+        "hanmail.net",
+        "sina.com",
+        "yeah.net",
+        "pm.me",
+        "tuta.io",
+        "zohomail.com",
     ]
 )
 
@@ -83,6 +116,7 @@ class Envelope:
     originating_ip: str
     auth: dict[str, str]  # mechanism -> result, from the first Authentication-Results
     to_domain: str = ""  # the domain of the first To address
+    list_address: str = ""  # the posting address of the mailing list that delivered it
 
 
 _ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>\s*$")
@@ -134,7 +168,20 @@ def read_envelope(parsed: ParsedMessage) -> Envelope:
         originating_ip=ips[-1] if ips else "",
         auth=_auth_results(parsed),
         to_domain=_domain(_address(parsed.header("to"))[1]),
+        list_address=_list_address(parsed),
     )
+
+
+_LIST_ADDRESS = re.compile(r"(?:mailto:|\blist\s+)([^\s<>;,@]{1,64}@[\w.-]{1,253})", re.IGNORECASE)
+
+
+def _list_address(parsed: ParsedMessage) -> str:
+    """The address of the mailing list (List-Post, or ezmlm's Mailing-List header)."""
+    for name in ("list-post", "mailing-list"):
+        match = _LIST_ADDRESS.search(parsed.header(name)[:500])
+        if match:
+            return match.group(1).lower()
+    return ""
 
 
 def _auth_results(parsed: ParsedMessage) -> dict[str, str]:
@@ -211,6 +258,8 @@ _MARKED_LETTERS = re.compile(
     "[A-Za-z][\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f"
     "\u0730-\u074a\u20d0-\u20ff\ufe20-\ufe2f][A-Za-z]"
 )
+# "VlAGRA", "ClALlS": a small l among capitals reads as an I to people, not to filters.
+_SMALL_L_FOR_I = re.compile(r"(?<![A-Za-z0-9])[A-Z]+l[A-Z]{2,}[A-Za-z]*(?![a-z0-9])")
 _DOMAIN_NAME = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|co|app|info|us|uk|de|br)$")
 _DOMAIN_IN_LOCAL = re.compile(r"[a-z0-9-]{3,}\.(?:com|net|org|io)(?![a-z])")
 
@@ -227,6 +276,17 @@ def _disguise_signals(env: Envelope) -> list[Signal]:
                 GENERIC,
                 "The sender name or subject is written with look-alike letters "
                 "(Greek, Cyrillic or mathematical symbols) to dodge filters.",
+            )
+        )
+    swapped = _SMALL_L_FOR_I.search(shown)
+    if swapped:
+        signals.append(
+            Signal(
+                "header.letter_swap",
+                25,
+                GENERIC,
+                f'The sender name or subject writes a capital I as a small l ("{swapped.group(0)}")'
+                " to slip past keyword filters.",
             )
         )
     name = env.display_name.strip().lower()
@@ -268,6 +328,17 @@ def _disguise_signals(env: Envelope) -> list[Signal]:
                 f"{env.to_domain}.",
             )
         )
+    token = _random_token(f"{env.subject} {env.display_name}")
+    if token:
+        signals.append(
+            Signal(
+                "header.random_token",
+                10,
+                GENERIC,
+                f"The subject or sender name carries a random string ({token[:24]}), added "
+                "so that every copy looks different to filters.",
+            )
+        )
     if _ID_NOISE.search(env.display_name):
         signals.append(
             Signal(
@@ -278,6 +349,23 @@ def _disguise_signals(env: Envelope) -> list[Signal]:
             )
         )
     return signals
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9]{10,}")
+
+
+def _random_token(text: str) -> str:
+    """A run of 10+ letters and digits in both cases, with digits wedged between letters
+    ("6TENY4zGFOsMo88eQ17"): machine-made, unlike words, order numbers ("AXRT1121DXB04") or
+    product names ("iPhone15ProMax")."""
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token.isalpha() or token.isdigit() or token.isupper() or token.islower():
+            continue
+        switches = sum(1 for a, b in itertools.pairwise(token) if a.isdigit() != b.isdigit())
+        if switches >= 3:
+            return token
+    return ""
 
 
 def _auth_signals(env: Envelope) -> list[Signal]:
@@ -336,7 +424,11 @@ def _mismatch_signals(env: Envelope) -> list[Signal]:
     signals = []
     from_reg = registrable_domain(env.from_domain) if env.from_domain else ""
     reply_domain = _domain(env.reply_to)
-    if reply_domain and from_reg and registrable_domain(reply_domain) != from_reg:
+    # A mailing list sets Reply-To to itself so that answers go to the list.
+    to_list = bool(env.list_address) and registrable_domain(reply_domain) == registrable_domain(
+        _domain(env.list_address)
+    )
+    if reply_domain and from_reg and registrable_domain(reply_domain) != from_reg and not to_list:
         free = reply_domain in FREEMAIL
         signals.append(
             Signal(

@@ -8,13 +8,17 @@ attachment to act on; BEC words weigh more from a free mailbox)."""
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from phalanx.config.mail import MailSettings
 from phalanx.mail import brands
 from phalanx.mail.attachments import Inspected
-from phalanx.mail.domains import under_any
+from phalanx.mail.domains import registrable_domain, under_any
 from phalanx.mail.headers import FREEMAIL, Envelope
 from phalanx.mail.urls import FoundUrls
 from phalanx.mail.verdict import (
@@ -29,6 +33,28 @@ from phalanx.mail.verdict import (
 )
 
 _LURE_TEXT_CHARS = 5000  # lures show themselves early; long texts are mostly footers
+_INVISIBLE = re.compile("[\u200b-\u200f\u034f\u2060-\u2064\ufeff\u00ad\u180e]")
+_ACCENTS = re.compile("[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Text as phrases are matched: accents and invisible characters dropped, compatibility
+    forms (full-width, mathematical letters, ligatures) made plain. Lures are written without
+    accents as often as with them ("informacoes", "liberacao"), and zero-width characters
+    wedged inside words ("H\u200cello") exist only to break keyword filters."""
+    if text.isascii():
+        return text
+    text = _INVISIBLE.sub("", text)
+    return _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+
+
+def lure_text(subject: str, body: str) -> str:
+    """The subject and the start of the visible text, lower-cased and folded for matching."""
+    # Words joined by underscores ("Microsoft_unusual_sign-in") are words all the same.
+    text = f"{subject.replace('_', ' ')} \n {body[:_LURE_TEXT_CHARS]}"
+    if "&" in text:  # plain-text parts written with HTML entities ("Ol&#225;")
+        text = html.unescape(text)
+    return fold(text).lower()
 
 
 class Phrase:
@@ -37,13 +63,31 @@ class Phrase:
     passes (100+ phrases over 8 KB would otherwise cost tens of milliseconds)."""
 
     def __init__(self, pattern: str, gate: tuple[str, ...] = ()) -> None:
+        pattern = fold(pattern)
         self.regex = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)")
+        leading = _leading_literals(pattern)
         # Words that must appear for the phrase to match: given, or read off the pattern.
-        self.anchors = gate or _leading_literals(pattern)
+        self.anchors = tuple(fold(g) for g in gate) or leading
+        # When every alternative starts with one of the anchors, a match can only begin where
+        # an anchor occurs: the regex is tried there instead of at every position of the text.
+        self.at_anchors = not gate and bool(leading)
 
     def search(self, text: str) -> bool:
-        if self.anchors and not any(a in text for a in self.anchors):
+        if self.at_anchors:
+            match = self.regex.match
+            for anchor in self.anchors:
+                at = text.find(anchor)
+                while at >= 0:
+                    if match(text, at):
+                        return True
+                    at = text.find(anchor, at + 1)
             return False
+        if self.anchors:
+            for anchor in self.anchors:
+                if anchor in text:
+                    break
+            else:
+                return False
         return self.regex.search(text) is not None
 
 
@@ -61,7 +105,7 @@ def _leading_literals(pattern: str) -> tuple[str, ...]:
                 return ()
             anchors.extend(inner)
             continue
-        match = re.match(r"[\w' ]{3,}", part)
+        match = re.match(r"[\w' -]{3,}", part)
         if not match:
             return ()
         literal = match.group(0)
@@ -109,20 +153,27 @@ CREDENTIAL = _words(
     r"confirm (?:your|it'?s really you)",
     r"(?:account|mailbox|password|wallet|access)(?: has been| will be| is| was)? (?:temporarily )?"
     r"(?:suspended|locked|disabled|deactivated|expired?|terminated|restricted|closed|limited)",
-    r"password (?:expir\w+|will expire|reset)",
+    r"password (?:is |has )?(?:expir\w+|will expire|reset)",
+    r"keep (?:using )?(?:your |the )?(?:current|same|old|existing) password",
+    r"(?:closure|deactivation|suspension|termination|deletion) of (?:your )?"
+    r"(?:account|mailbox|e-?mail)",
+    r"(?:stop|cease) (?:sending|receiving)|(?:unable|not be able) to (?:send|receive)",
+    r"kindly (?:verify|confirm|validate|update|click|use|follow)",
+    r"(?:account|wallet|email|e-mail) (?:is |has )?not (?:yet )?(?:been )?verified",
+    r"authenticate your (?:account|wallet|e-?mail|mailbox)",
     (
         r"(?:mailbox|storage|quota|e-?mail|cloud) (?:is )?(?:full|exceeded|almost full|limit)",
         ("full", "exceeded", "limit"),
     ),
     r"(?:unusual|suspicious|new|unrecognized) (?:sign.?in|log.?in|activity|device)",
-    r"(?:update|validate|reactivate|re-activate|restore|secure) your (?:account|payment|billing|"
-    r"information|details)",
+    r"(?:update|validate|reactivate|re-activate|restore|secure|upgrade) your (?:account|payment|"
+    r"billing|information|details|mailbox|e-?mail)",
     r"(?:log|sign) ?in to (?:view|access|confirm|continue|your)",
     r"(?:shared|sent) (?:a|the) (?:document|file)s? with you",
     r"view (?:the )?(?:document|transaction|message|invoice)",
     r"new voice ?mail",
     r"(?:pending|undelivered|held|blocked) (?:messages|e-?mails|deliver\w*|transaction)",
-    (r"(?:within|in) (?:24|48|twenty-four) hours", ("hours",)),
+    (r"(?:within|in) (?:\d{1,2}|twenty-four|forty-eight) ?(?:hours|hrs)", ("hours", "hrs")),
     r"(?:act|respond) (?:now|immediately)|immediate (?:attention|action)",
     r"security (?:alert|notice|warning)",
     r"click (?:here|below|the (?:link|button))",
@@ -133,6 +184,9 @@ CREDENTIAL = _words(
     r"did(?: not|n'?t) (?:make|request|authori[sz]e) this",
     r"sua conta|sua senha|acesso (?:a|à) sua|confirme? (?:seus|sua)|dispositivo",
     r"bloque(?:ad[oa]s?|amos|io)|suspens[ao]",
+    r"evite (?:a|o) (?:restricao|suspensao|bloqueio|inativacao|cancelamento)",
+    (r"(?:su|tu) (?:cuenta|contrasena)", ("cuenta", "contrasena")),
+    r"entrega fallida|paquete pendiente",
     r"(?:see|open|view) the attach\w*|em anexo|no anexo|documento anexado|arquivo anexo",
     r"ihr(?:e)? (?:konto|passwort|zugang)|bestätigen sie|verifizieren",
 )
@@ -155,6 +209,8 @@ CALL_WORDS = _words(
 )
 PHONE = re.compile(
     r"(?<![\w+])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?!\d)"
+    # "+1 – (888) - (596) - (1028)": spaced and bracketed to dodge filters
+    r"|(?<![\w+])(?:\+?1\s*[-–.]?\s*)?\(\d{3}\)\s*[-–.]\s*\(\d{3}\)\s*[-–.]\s*\(\d{4}\)"
     r"|(?<![\w+])\+\d{1,3}[\s.-]\d{2,4}[\s.-]\d{3,4}[\s.-]?\d{3,4}(?!\d)"
 )
 BEC_WORDS = _words(
@@ -165,7 +221,8 @@ BEC_WORDS = _words(
     r"(?:quick|urgent|small) (?:task|favou?r|request)",
     r"i need (?:you|your help)",
     r"do you have a (?:moment|minute)",
-    r"kindly (?:process|send|purchase|get)",
+    r"kindly (?:process|send|purchase|get|make)",
+    r"request for (?:quotation|quote)|(?:send|submit) (?:us )?your (?:best )?(?:quotation|quote)",
     r"payroll|direct deposit",
     (r"w-?2s?", ("w2", "w-2")),
     r"keep (?:this|it) (?:confidential|between us)",
@@ -179,9 +236,30 @@ BEC_WORDS = _words(
 SCAM_WORDS = _words(
     r"lottery|jackpot",
     (r"(?:you have|you've|you) won", ("won",)),
-    r"inheritance|next of kin",
+    r"inheritance|next of kin|parente mais proximo|pariente mas cercano",
     r"beneficiary",
-    r"(?:million|billion) (?:dollars|usd|euros|pounds)",
+    (
+        r"(?:million|billion|milh(?:ao|oes)|millones?) (?:de )?(?:(?:us|united states) )?"
+        r"(?:dollars|dolares|usd|euros?|pounds)",
+        ("million", "billion", "milh", "millon"),
+    ),
+    (r"\d{1,2} ?%(?:-? ?percent)? of the (?:total )?(?:amount|sum|funds?|money)", ("%",)),
+    r"(?:help|assist) me (?:to )?(?:safeguard|receive|transfer|move|claim|invest)",
+    r"(?:honest|trusted|trustworthy|reliable) (?:person|partner|fellow|individual)",
+    (
+        r"(?:my|meu|minha|mi) (?:late|falecid[oa]|fallecid[oa]|difunt[oa]) "
+        r"(?:husband|wife|father|marido|esposa|esposo|pai|padre)",
+        ("late", "falecid", "fallecid", "difunt"),
+    ),
+    r"(?:charity|charitable|humanitarian|caridade|humanitari[oa]s?|caridad) "
+    r"(?:work|purpose|organi[sz]ations?|projects?|services?|e |y )",
+    r"(?:victims?|vitimas?) (?:of|de) (?:\w+ )?(?:fraud|scam|golpe)\w*",
+    (
+        r"(?:transferred|transferid[oa]s?) (?:\w+ )?(?:to|para|a) (?:you|voce|usted)",
+        ("transferred", "transferid"),
+    ),
+    r"masturba\w*|(?:recorded|filmed) you|intimate (?:video|photos)"
+    r"|(?:your|sua|tu) (?:webcam|camara)",
     r"compensation|restitution",
     r"atm card|western union|moneygram",
     r"bitcoin|btc",
@@ -196,24 +274,30 @@ SCAM_WORDS = _words(
     r"sextortion|recorded you|webcam|your device",
     r"claim (?:your|the) (?:prize|reward|funds|gift)",
     r"unclaimed|final notice",
-    r"congratulations|glückwunsch|parabéns",
-    r"reward|prize|gewinn\w*|gutschein|prêmio",
+    r"congratulations?|glückwunsch|parabéns",
+    r"rewards?|prizes?|winners?|winnings|gewinn\w*|gutschein|prêmios?|premios?",
     r"(?:you have been|you were|you've been) (?:selected|chosen)",
     r"giveaway|giving away",
     r"dear (?:friend|beneficiary|winner)",
     r"business proposal",
     r"surprise for",
     r"pontos|resgate|recompensa",
-    r"free (?:gift|iphone|reward)",
+    r"free (?:gift|iphone|reward|bitcoins?|btc|crypto|money|cash)",
+    r"get (?:money|cash|paid)|earn (?:money|cash|bitcoin)",
+    r"token (?:swap|claim\w*|migration|sale)|claim \$[a-z]{2,6}",
+    r"(?:ready|available) for (?:processing|withdrawal|collection|release)",
     r"lucrative|partnership proposal",
     r"elon musk|spacex",
-    r"hack(?:ed|eado)|malware|trojan|porn\w*|adult (?:site|video)|v[ií]deo",
+    r"hack(?:ed|eado)|malware|trojan|porn\w*|adult (?:site|video)|video",
     (
-        r"\d{1,3}(?:[.,]\d{3})+ ?(?:\$|usd|eur|€)|(?:\$|r\$|€) ?\d{1,3}(?:[.,]\d{3})+",
+        r"\d{1,3}(?:[.,]\d{3})+ ?(?:\$|usd|eur|€)|(?:\$|r\$|€|usd) ?\d{1,3}(?:[.,]\d{3})+",
         ("$", "usd", "eur", "€"),
     ),
     r"pagamento|payment (?:of|in) (?:bitcoin|btc)",
-    r"(?:very |strictly )?confidential (?:request|business|transaction|proposal)",
+    (
+        r"(?:very |strictly )?confidential (?:request|business|transaction|proposal)",
+        ("confidential",),
+    ),
     r"transfer(?:ring)? (?:of )?(?:the |this )?(?:funds?|sum|money)",
     r"nigeria|ghana|ivory coast|sierra leone|south africa|burkina faso|benin republic",
 )
@@ -221,23 +305,28 @@ ROMANCE_WORDS = _words(
     r"private (?:fotos|photos|pictures)",
     r"lonely|single (?:women|girls|ladies)",
     r"dating|datings?eite",
-    r"brides|bräute|girls|beauties|schönheiten",
+    r"brides|bräute|girls|beauties|schönheiten|ragazz[ae]|bellezze|chicas|garotas",
     r"(?:chat|talk) with me|free to talk|i like you",
-    r"❤|😘|💋|😍",
-    r"(?:ready|want|wants|like) to meet|find a man|looking for a man",
+    ("❤|😘|💋|😍", ("❤", "😘", "💋", "😍")),
+    r"(?:ready|want|wants|like) to meet|meet (?:now|tonight)|find a man|looking for a man"
+    r"|appuntament\w*|incontri",
     (
-        r"(?:lonely|alone) (?:\w+ )?(?:lady|woman|girl)|(?:intellectual|lovely|single) lady",
-        ("lady", "woman", "girl"),
+        r"(?:lonely|alone|unmarried|solitary|single|generous) (?:\w+ )?(?:lady|woman|female|girl)"
+        r"|(?:intellectual|lovely|single) lady",
+        ("lady", "woman", "female", "girl"),
     ),
-    (
-        r"how old (?:are|r) (?:you|u)|where (?:are|r) (?:you|u) from|what state are (?:you|u)",
-        ("how old", "where", "what state"),
-    ),
+    r"how old (?:are|r) (?:you|u)",
+    r"where (?:are|r) (?:you|u) from|what state (?:are|r) (?:you|u)",
+    r"one.night stand|hook ?up|adult (?:entertainment|dating)|sex (?:date|partner)",
+    r"intimate (?:services|meeting|encounter)|(?:hot|passionate) (?:and passionate )?night",
+    r"wants? (?:a man|to spend time with a man)|girls? in your (?:city|area)|your city girl",
+    r"(?:check out|see|view) (?:her|my) (?:profile|photos?|pictures?)",
     (r"\d\d (?:years|jahr\w*) (?:old|alt)", (" old", " alt")),
     r"frauen|women (?:near|in your)",
-    r"my (?:photos|profile)",
+    r"my (?:photos?|pictures?|pics|profile)",
     r"sweetheart|soulmate|your (?:lady|dame)|ihre dame",
-    r"singles|hot (?:russian|girls|women)|(?:russian|ukrainian|slawische) (?:women|girls|frauen)",
+    r"singles|hot (?:russian|girls|women)|(?:russian|ukrainian|slawische) (?:women|girls|frauen)"
+    r"|(?:ragazz[ae]|bellezze|donne|chicas|mujeres) (?:ucrain\w*|russ\w*)",
 )
 SPAM_WORDS = _words(
     r"unsubscribe|abmelden|descadastr\w*",
@@ -264,7 +353,7 @@ SPAM_WORDS = _words(
     r"dear (?:sir|madam|customer)",
     r"this (?:is not|isn't) spam",
     r"bulk e-?mail",
-    r"\$\d[\d,]*",
+    (r"\$\d[\d,]*", ("$",)),
     r"herbal|pills?|smokes|cigarettes|tobacco|vegas|adult|xxx|teens",
     r"match ?making|lenders|homeowners?|interest rates?|per month",
     r"stock symbol|strong buy|investors?|work at home|day trader|home ?based business",
@@ -274,6 +363,31 @@ SPAM_WORDS = _words(
 )
 
 
+@dataclass(frozen=True)
+class Hits:
+    """How many distinct phrases of each family a message holds, counted once per message."""
+
+    credential: int
+    call: int
+    scam: int
+    romance: int
+    bec: int
+    covid: int
+    spam: int
+
+
+def count_hits(text: str) -> Hits:
+    return Hits(
+        credential=_distinct(CREDENTIAL, text),
+        call=_distinct(CALL_WORDS, text),
+        scam=_distinct(SCAM_WORDS, text),
+        romance=_distinct(ROMANCE_WORDS, text),
+        bec=_distinct(BEC_WORDS, text),
+        covid=_distinct(COVID, text),
+        spam=_distinct(SPAM_WORDS, text),
+    )
+
+
 def check(
     env: Envelope,
     body: str,
@@ -281,11 +395,13 @@ def check(
     items: Sequence[Inspected],
     settings: MailSettings,
 ) -> list[Signal]:
-    text = f"{env.subject} \n {body[:_LURE_TEXT_CHARS]}".lower()
+    text = lure_text(env.subject, body)
+    # The sender's name is read too: "BNB-AIRDROP" or "Bellezze ucraine" is part of the lure.
+    hits = count_hits(f"{fold(env.display_name).lower()} \n {text}")
     # Something to act on: a link, an attachment, or an address to write back to.
-    actionable = bool(found.urls or items) or "mailto:" in text
-    signals = _credential(text, actionable)
-    if _distinct(COVID, text):
+    actionable = bool(found.urls or items or found.mailto) or "mailto:" in text
+    signals = _credential(hits, actionable)
+    if hits.covid:
         signals.append(
             Signal(
                 "lure.covid",
@@ -294,29 +410,30 @@ def check(
                 "The message uses a COVID-19 or vaccine theme, a common lure.",
             )
         )
-    signals += _callback(text, bool(found.urls))
-    signals += _bec(env, text, bool(found.urls), len(body))
-    scam_hits = _distinct(SCAM_WORDS, text)
-    if scam_hits >= 2:
+    signals += _callback(text, hits, bool(found.urls))
+    signals += _bec(env, hits, bool(found.urls), len(body))
+    if hits.scam >= 2:
         signals.append(
             Signal(
                 "lure.scam",
-                8 * min(scam_hits, 6),
+                8 * min(hits.scam, 6),
                 SCAM,
                 "The text reads like a prize, advance-fee, extortion or crypto scam.",
             )
         )
-    romance_hits = _distinct(ROMANCE_WORDS, text)
-    if romance_hits >= 2:
+    if hits.romance >= 2:
         signals.append(
             Signal(
                 "lure.romance",
-                10 + 8 * min(romance_hits, 4),
+                10 + 8 * min(hits.romance, 4),
                 SCAM,
                 "The text reads like a dating or romance scam.",
             )
         )
-    signals += _brand_lure(env, text, settings)
+    signals += _brand_lure(env, text, hits, settings)
+    signals += _reply_elsewhere(env, text, hits, found)
+    signals += _crypto_address(body)
+    signals += _link_only(body, found)
     signals += _password_for_attachment(text, items)
     signals += _shared_file_from_freemail(env, body, found)
     signals += _document_from_freemail(env, text, items)
@@ -329,12 +446,11 @@ def check(
                 "The subject joins its words with underscores, a trick to dodge keyword filters.",
             )
         )
-    spam_hits = _distinct(SPAM_WORDS, text)
-    if spam_hits >= 2:
+    if hits.spam >= 2:
         signals.append(
             Signal(
                 "lure.spam",
-                10 + 6 * min(spam_hits, 8),
+                10 + 6 * min(hits.spam, 8),
                 SPAM,
                 "The text uses the language of bulk advertising mail.",
             )
@@ -356,14 +472,13 @@ def _distinct(phrases: tuple[Phrase, ...], text: str) -> int:
     return sum(1 for phrase in phrases if phrase.search(text))
 
 
-def _credential(text: str, actionable: bool) -> list[Signal]:
-    hits = _distinct(CREDENTIAL, text)
-    if hits < 2 or not actionable:
+def _credential(hits: Hits, actionable: bool) -> list[Signal]:
+    if hits.credential < 2 or not actionable:
         return []
     return [
         Signal(
             "lure.credential",
-            5 + 6 * min(hits, 6),
+            5 + 6 * min(hits.credential, 6),
             CREDENTIAL_PHISHING,
             "The text pushes the reader to sign in, verify or act urgently.",
         )
@@ -467,15 +582,13 @@ def _password_for_attachment(text: str, items: Sequence[Inspected]) -> list[Sign
     ]
 
 
-def _brand_lure(env: Envelope, text: str, settings: MailSettings) -> list[Signal]:
+def _brand_lure(env: Envelope, text: str, hits: Hits, settings: MailSettings) -> list[Signal]:
     """A brand named at the top of a message that asks to sign in, verify, call or claim,
     sent from a free mailbox or from outside that brand's domains."""
     if not env.from_domain:
         return []
     free = env.from_domain in FREEMAIL
-    if free and (
-        _distinct(CREDENTIAL, text) or _distinct(CALL_WORDS, text) or _distinct(SCAM_WORDS, text)
-    ):
+    if free and (hits.credential or hits.call or hits.scam):
         for brand in brands.brands_named(text[:600], settings, display=False):
             if not under_any(env.from_domain, frozenset(brands.brand_domains(brand, settings))):
                 return [
@@ -487,9 +600,10 @@ def _brand_lure(env: Envelope, text: str, settings: MailSettings) -> list[Signal
                         f"mailbox ({env.from_domain}).",
                     )
                 ]
-    if not _distinct(CREDENTIAL, text):
+    if not hits.credential:
         return []
-    for brand in brands.brands_named(env.subject, settings, display=False):
+    subject = env.subject.replace("_", " ")
+    for brand in brands.brands_named(subject, settings, display=False):
         if not under_any(env.from_domain, frozenset(brands.brand_domains(brand, settings))):
             return [
                 Signal(
@@ -503,9 +617,11 @@ def _brand_lure(env: Envelope, text: str, settings: MailSettings) -> list[Signal
     return []
 
 
-def _callback(text: str, has_links: bool) -> list[Signal]:
-    phones = PHONE.findall(text) if any(c.isdigit() for c in text) else []
-    if not phones or not _distinct(CALL_WORDS, text):
+def _callback(text: str, hits: Hits, has_links: bool) -> list[Signal]:
+    if not hits.call:
+        return []
+    phones = PHONE.findall(text)
+    if not phones:
         return []
     return [
         Signal(
@@ -518,13 +634,12 @@ def _callback(text: str, has_links: bool) -> list[Signal]:
     ]
 
 
-def _bec(env: Envelope, text: str, has_links: bool, body_chars: int) -> list[Signal]:
-    hits = _distinct(BEC_WORDS, text)
-    if not hits:
+def _bec(env: Envelope, hits: Hits, has_links: bool, body_chars: int) -> list[Signal]:
+    if not hits.bec:
         return []
     free = env.from_domain in FREEMAIL or env.reply_to.rpartition("@")[2] in FREEMAIL
     short = body_chars < 1500  # BEC openers are a few lines; newsletters are not
-    weight = 10 * min(hits, 3) + (15 if free else 0) + (5 if short and not has_links else 0)
+    weight = 10 * min(hits.bec, 3) + (15 if free else 0) + (5 if short and not has_links else 0)
     return [
         Signal(
             "lure.bec",
@@ -536,7 +651,137 @@ def _bec(env: Envelope, text: str, has_links: bool, body_chars: int) -> list[Sig
     ]
 
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u034f\u2060-\u2064\ufeff\u00ad\u180e]")
+_CONTACT_ADDRESS = re.compile(
+    r"(?:e-?mail|write|contact|reply|respond|send|reach|mailto:)[^@\n]{0,60}?"
+    r"(?<![\w.+-])([\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+)"
+)
+# Addresses of list software and opt-outs, not of people.
+_NOT_A_CONTACT = (
+    "unsubscribe",
+    "remove",
+    "opt-out",
+    "optout",
+    "abuse",
+    "postmaster",
+    "-admin",
+    "-request",
+    "-owner",
+    "owner-",
+    "-help",
+    "majordomo",
+    "listserv",
+    "mailman",
+    "bounce",
+)
+
+
+def _reply_elsewhere(env: Envelope, text: str, hits: Hits, found: FoundUrls) -> list[Signal]:
+    """A lure that asks to write to an address other than the sender's: the sender address
+    is a throw-away or forged, the conversation goes on at a free mailbox (advance-fee,
+    romance and BEC scams, fake "report this sign-in" buttons)."""
+    if not (hits.credential >= 2 or hits.scam >= 2 or hits.romance >= 2 or hits.bec):
+        return []
+    # (address, what follows it): a mailto link's query says when it is an opt-out.
+    addresses = [(link.partition("?")[0], link.lower()) for link in found.mailto]
+    if "@" in text:
+        addresses += (
+            (m.group(1), text[m.end(1) : m.end(1) + 100]) for m in _CONTACT_ADDRESS.finditer(text)
+        )
+    own = (env.from_domain, env.to_domain, env.list_address.rpartition("@")[2])
+    known = {registrable_domain(d) for d in own if d}
+    best = ""
+    for address, context in addresses:
+        address = address.lower().strip(".")
+        domain = address.rpartition("@")[2]
+        if (
+            address == env.reply_to  # already told by header.reply_to_mismatch
+            or registrable_domain(domain) in known
+            or any(word in address or word in context for word in _NOT_A_CONTACT)
+        ):
+            continue
+        if domain in FREEMAIL:
+            best = address
+            break
+        best = best or address
+    if not best:
+        return []
+    free = best.rpartition("@")[2] in FREEMAIL
+    where = f"{env.from_domain}" if env.from_domain else "no sender address"
+    return [
+        Signal(
+            "lure.reply_elsewhere",
+            20 if free else 10,
+            GENERIC,
+            f"The message asks the reader to write to {best}"
+            + (", a free mailbox," if free else "")
+            + f" rather than to the sender ({where}).",
+        )
+    ]
+
+
+_BITCOIN_LEGACY = re.compile(r"(?<![A-Za-z0-9])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![A-Za-z0-9])")
+_WALLET = re.compile(
+    r"(?<![A-Za-z0-9])(?:bc1[qp][ac-hj-np-z02-9]{38,58}|0x[0-9a-fA-F]{40})(?![A-Za-z0-9])"
+)
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _crypto_address(body: str) -> list[Signal]:
+    """A wallet address to pay into: how extortion and fake-investment mail gets paid."""
+    text = body[:_LURE_TEXT_CHARS]
+    wallet = _WALLET.search(text)
+    address = wallet.group(0) if wallet else ""
+    if not address:
+        address = next(
+            (m.group(0) for m in _BITCOIN_LEGACY.finditer(text) if _base58_ok(m.group(0))), ""
+        )
+    if not address:
+        return []
+    return [
+        Signal(
+            "lure.crypto_address",
+            20,
+            SCAM,
+            f"The message gives a cryptocurrency wallet address ({address[:12]}...) to pay "
+            "into; such payments cannot be recalled.",
+        )
+    ]
+
+
+def _base58_ok(candidate: str) -> bool:
+    """A legacy Bitcoin address whose checksum holds (a random word of the same letters
+    almost never does)."""
+    number = 0
+    for char in candidate:
+        number = number * 58 + _BASE58.index(char)
+    try:
+        raw = number.to_bytes(25, "big")
+    except OverflowError:
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
+
+
+_URLISH = re.compile(r"<?(?:https?://|mailto:|www\.)\S*>?", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _link_only(body: str, found: FoundUrls) -> list[Signal]:
+    """Next to no words, only somewhere to click: a picture or a line of bait around a link,
+    leaving a reader (and a filter) nothing to judge but the link."""
+    if not found.urls or len(body) > 600:
+        return []
+    words = _WORD.findall(_URLISH.sub(" ", body))
+    if len(words) >= 8:
+        return []
+    return [
+        Signal(
+            "text.link_only",
+            10,
+            GENERIC,
+            "The message is little more than a link (or a picture with a link): "
+            "no text to judge, only somewhere to click.",
+        )
+    ]
 
 
 def _invisible_padding(body: str) -> bool:

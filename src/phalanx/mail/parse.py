@@ -144,7 +144,18 @@ def parse_message(raw: bytes, settings: MailSettings) -> ParsedMessage:
         parsed.fatal = "not an e-mail message: no headers could be read"
         return parsed
     _read_parts(message, parsed, settings)
+    _drop_decoy_plain(parsed)
     return parsed
+
+
+def _drop_decoy_plain(parsed: ParsedMessage) -> None:
+    """A plain-text part of a few characters ("AAA") beside a full HTML body is a decoy for
+    filters: mail programs show the HTML, so the HTML is what the reader sees."""
+    if not parsed.html or not parsed.plain:
+        return
+    plain = "".join(parsed.plain).strip()
+    if len(plain) < 40 and "http" not in plain and sum(map(len, parsed.html)) > 2000:
+        parsed.plain.clear()
 
 
 _BODY_BOUNDARY = re.compile(rb"^--([^\s]{1,200}?)\r?$", re.MULTILINE)

@@ -38,6 +38,13 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px)?\b", re.IGNORECASE
 )
+# Text pushed tens of thousands of pixels out of view: written for filters, not for the reader
+# (a kit pastes a real newsletter there and its own lure on top). No layout needs 10,000 px.
+_OFFSCREEN = re.compile(
+    r"(?<![\w-])(?:margin(?:-top|-left)?|top|left|height|padding(?:-top)?|text-indent)\s*:\s*"
+    r"-?(?:\d{5,}(?:\.\d+)?(?:px|pt)|\d{4,}(?:vh|em|rem))",
+    re.IGNORECASE,
+)
 _DOMAINISH = re.compile(
     r"^(?:https?://)?([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+)(?:[/:?#].*)?$", re.IGNORECASE
 )
@@ -79,6 +86,16 @@ SHORTENERS = frozenset(
         "surl.li",
         "shorturl.me",
         "rotf.lol",
+        "cutt.us",
+        "diminua.me",
+        "encurtador.com.br",
+        "tinyurl.is",
+        "shorturl.asia",
+        "bitly.ws",
+        "urlshortener.at",
+        "shrtco.de",
+        "ouo.io",
+        "linktr.ee",
     ]
 )
 # Hosting where anyone can publish a page in minutes: common homes of phishing kits.
@@ -198,6 +215,8 @@ class FoundUrls:
     password_form: bool = False
     form_actions: list[str] = field(default_factory=list)
     defanged: int = 0
+    mailto: list[str] = field(default_factory=list)  # mailto: links of HTML, without "mailto:"
+    offscreen: str = ""  # a style that pushes text far out of view ("margin-top: 470500px")
 
 
 def refang(url: str) -> str:
@@ -252,7 +271,9 @@ def from_html(markup: str, found: FoundUrls) -> None:
     for match in _A_TAG.finditer(markup):
         attrs = attributes(match.group(1))
         href = attrs.get("href", "")
-        if href.lower().startswith(("http", "//", "www.")):
+        if href[:7].lower() == "mailto:" and len(found.mailto) < 20:
+            found.mailto.append(unquote(href[7:300]).strip())
+        elif href.lower().startswith(("http", "//", "www.")):
             text = html.unescape(_TAG.sub("", match.group(2))).strip()
             hidden = bool(_HIDDEN_STYLE.search(attrs.get("style", "")))
             found.links.append(Link(refang(href), text[:300], hidden, "href"))
@@ -272,6 +293,9 @@ def from_html(markup: str, found: FoundUrls) -> None:
             found.links.append(Link(refang(url), source="refresh"))
     if _PASSWORD_INPUT.search(markup):
         found.password_form = True
+    if not found.offscreen:
+        far = _OFFSCREEN.search(markup)
+        found.offscreen = far.group(0) if far else ""
     for raw in _TEXT_URL.findall(_script_text(markup)):
         found.links.append(Link(refang(raw), source="script"))
 
@@ -323,6 +347,16 @@ def check(found: FoundUrls, env: Envelope, settings: MailSettings) -> list[Signa
                 CREDENTIAL_PHISHING,
                 f"The message contains a form that sends what is typed to "
                 f"{host_of(refang(external[0])) or 'another site'}.",
+            )
+        )
+    if found.offscreen:
+        signals.append(
+            Signal(
+                "html.offscreen_text",
+                25,
+                GENERIC,
+                f"Part of the message is pushed far out of view by its layout "
+                f'("{found.offscreen[:40]}"): text written for filters, not for the reader.',
             )
         )
     if found.defanged:
@@ -382,8 +416,13 @@ def _host_signals(found: FoundUrls, env: Envelope, settings: MailSettings) -> li
     return list(signals.values())
 
 
-_EMAIL_IN_URL = re.compile(r"[=/](?:[\w.+-]|%40)+(?:@|%40)[\w-]+\.[\w.-]+", re.IGNORECASE)
-_URL_IN_URL = re.compile(r".[?&=/](?:https?(?::|%3a)(?://|%2f%2f))", re.IGNORECASE)
+# An address in a link's path, query or fragment ("?email=a@b.example", "#a@b"); the domain
+# part starts with a letter, so that "logo@2x.png" is not one.
+_EMAIL_IN_URL = re.compile(r"[=/#&](?:[\w.+-]|%2[bdeBDE])+(?:@|%40)[a-z][\w-]*", re.IGNORECASE)
+# Plain letters and digits written as percent codes ("%68%74%74%70" for "http"): no encoder
+# escapes them, only someone hiding where a link goes.
+_ENCODED_LETTERS = re.compile(r"(?:%(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])){3}")
+_URL_IN_URL = re.compile(r".[?&=/](?:https?:/?/?[a-z0-9])", re.IGNORECASE)
 # Form and page builders on big hosts, recognised by host and path.
 _FORM_PATHS = (
     ("docs.google.com", "/forms"),
@@ -408,6 +447,19 @@ def _judge_url(url: str) -> list[Signal]:
     except ValueError:
         return out
     rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
+    encoded = "%" in rest and _ENCODED_LETTERS.search(rest)
+    if encoded:
+        out.append(
+            Signal(
+                "url.encoded_letters",
+                15,
+                GENERIC,
+                f"A link on {parts.hostname or 'a site'} spells plain letters in percent codes "
+                f"({encoded.group(0)}), to hide where it goes.",
+            )
+        )
+    if "%" in rest:
+        rest = unquote(rest)
     if _EMAIL_IN_URL.search(rest):
         out.append(
             Signal(

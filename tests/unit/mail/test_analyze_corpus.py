@@ -9,8 +9,6 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from phalanx.config.mail import MailSettings
 from phalanx.mail.analyze import Analysis, analyze, read_message_file
 
@@ -29,13 +27,12 @@ def test_phishing_is_flagged(corpus_verdicts: Verdicts) -> None:
         f"phishing flagged: {rate:.1%} of {len(results)}",
         Counter(a.verdict for a in results.values()),
     )
-    # The floor the rules reach today (86.7%); it stops any regression. The issue's 95% goal
-    # is the strict xfail below: see docs/mail-analysis.md for what the misses are.
-    assert rate >= 0.86
+    # Measured 96.0% (383 of 399); docs/mail-analysis.md says what the misses are.
+    assert rate >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="issue #4 goal of 95% not reached (measured 86.7%)")
 def test_phishing_goal_of_the_issue(corpus_verdicts: Verdicts) -> None:
+    # Issue #4: at least 95% of real phishing flagged as malicious or suspicious.
     assert _rate(corpus_verdicts("phishing"), FLAGGED) >= 0.95
 
 
