@@ -567,16 +567,3 @@ def _brand_in_host(host: str, settings: MailSettings) -> list[Signal]:
             f"A link goes to {host}, which uses the name {brand.title()} without belonging to it.",
         )
     ]
-    words = unquote(host).replace("-", " ").replace(".", " ")
-    for brand in brands.brands_named(words, settings, display=False):
-        if len(brand) >= 5:
-            return [
-                Signal(
-                    "url.brand_in_host",
-                    20,
-                    CREDENTIAL_PHISHING,
-                    f"A link goes to {host}, which uses the name {brand.title()} "
-                    "without belonging to it.",
-                )
-            ]
-    return []
