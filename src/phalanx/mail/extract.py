@@ -31,6 +31,7 @@ from phalanx.mail.parse import (
     looks_like_message,
 )
 
+
 class _Verbatim(policy.Compat32):
     """Headers written back as they were read, original folding included.
 
