@@ -26,6 +26,7 @@ GUESS_REASONS = (
     FailureReason.EXPIRED_PASSWORD,
 )
 _EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)  # FILETIME 0 records say 1601-01-01
+UNKNOWN_SOURCE = "(unknown)"  # nothing to attribute the attempt to: still one bucket to count
 # The columns detectors and evidence use; the rest stay in Arrow, unconverted.
 DETECTION_COLUMNS = (
     "time",
@@ -53,8 +54,11 @@ def prepare(
     Machine accounts and records without a time get no flag (so no detector counts them)
     rather than being filtered out: a filtered copy of ten million rows costs a gigabyte.
     """
-    frame = pl.from_arrow(_encoded(table)) if isinstance(table, pa.Table) else table
-    assert isinstance(frame, pl.DataFrame)
+    if isinstance(table, pa.Table):
+        frame = pl.from_arrow(_encoded(table))
+        assert isinstance(frame, pl.DataFrame)
+    else:
+        frame = _categorical(table)
     if aliases:
         frame = frame.with_columns(_canonical_accounts(aliases))
     outcome = pl.col("outcome")
@@ -88,12 +92,30 @@ def _encoded(table: pa.Table) -> pa.Table:
     columns = []
     for name in DETECTION_COLUMNS:
         column = table.column(name)
-        if name == "source":  # nothing to attribute the attempt to: still one bucket to count
-            column = pc.if_else(pc.equal(column, ""), "(unknown)", column)
-        if pa.types.is_string(column.type):
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if name == "source":
+            column = pc.if_else(pc.equal(column, ""), UNKNOWN_SOURCE, column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = pc.dictionary_encode(column)
         columns.append(column)
     return pa.table(columns, names=list(DETECTION_COLUMNS))
+
+
+def _categorical(frame: pl.DataFrame) -> pl.DataFrame:
+    """The detection columns of a frame, as _encoded() makes them of a table. A scan's frame
+    is Categorical already: its columns are shared, not copied."""
+    strings = [
+        pl.col(name).cast(pl.Categorical)
+        for name in DETECTION_COLUMNS
+        if frame.schema[name] == pl.String
+    ]
+    frame = frame.select(DETECTION_COLUMNS).with_columns(strings)
+    source = pl.col("source")
+    if frame.select((source == "").any()).item():
+        unknown = pl.lit(UNKNOWN_SOURCE, pl.Categorical)
+        frame = frame.with_columns(pl.when(source == "").then(unknown).otherwise(source))
+    return frame
 
 
 def guesses(frame: pl.DataFrame) -> pl.DataFrame:

@@ -15,19 +15,39 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
 from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers.aadsts import meaning
 from phalanx.signins.readers.base import InputFile, InputStats
-from phalanx.signins.records import SignInBatches, pick_source
+from phalanx.signins.readers.columns import (
+    Aspect,
+    compact_batch,
+    constant,
+    iso_micros,
+    merge_by_record,
+    strings,
+)
+from phalanx.signins.readers.lines import Tally, read_chunks
+from phalanx.signins.records import (
+    InputCounts,
+    SignInBatches,
+    compact,
+    normalise_account,
+    pick_source,
+    plain,
+)
 
 NAME = "entra"
+_OBJECTS_ON_LINES = re.compile(rb"\}[ \t\r]*\n[ \t\r\n]*\{")
 _GRAPH_KEYS = (b'"userPrincipalName"', b'"createdDateTime"')
 _ANALYTICS_KEYS = (b'"UserPrincipalName"', b'"ResultType"')
 _CSV_COLUMNS = {"UserPrincipalName", "ResultType"}
@@ -45,13 +65,37 @@ def sniff(head: bytes, name: str) -> bool:
 def read(
     source: InputFile, stats: InputStats, settings: SigninSettings
 ) -> Iterator[pa.RecordBatch]:
-    batches = SignInBatches(source.name)
+    for batch in read_compact(source, stats, settings):
+        yield plain(batch)
+
+
+def read_compact(
+    source: InputFile, stats: InputStats, settings: SigninSettings
+) -> Iterator[pa.RecordBatch]:
+    """The sign-ins as compact batches: JSON lines through the fast path."""
     head = source.head(1024).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"{", b"[")) and is_json_lines(source.head()):
+        with source.open() as stream:
+            yield from read_chunks(stream, source.name, stats, read_chunk)
+        return
+    batches = SignInBatches(source.name)
     if head.startswith((b"{", b"[")):
         records = _json_records(source, stats)
     else:
         records = _csv_records(source)
-    yield from batches.consume(records, stats, lambda record, n: _add(batches, record, n))
+    add = partial(_add, batches)
+    for batch in batches.consume(records, stats, add):
+        yield compact(batch)
+
+
+def is_json_lines(head: bytes) -> bool:
+    """Whether the file is JSON lines, as `_json_records` would find by failing to parse it whole.
+
+    "}", a line end and "{" cannot follow each other in one JSON document: a string cannot hold
+    a raw line end, and nothing but "," "]" "}" may follow a closed object. So where they do,
+    the whole-document parse fails and the file is read a line at a time.
+    """
+    return _OBJECTS_ON_LINES.search(head) is not None
 
 
 def _json_records(source: InputFile, stats: InputStats) -> Iterator[tuple[int, Any]]:
@@ -77,8 +121,8 @@ def _unwrap(document: Any) -> Iterable[Any]:
     return [document]
 
 
-def _json_lines(data: bytes, stats: InputStats) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(data.splitlines(), start=1):
+def _json_lines(data: bytes, stats: InputCounts, start: int = 1) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(data.splitlines(), start=start):
         if not line.strip():
             continue
         try:
@@ -171,3 +215,151 @@ def _log_source(record: Mapping[str, Any], fields: Mapping[str, Any]) -> str:
     if "NonInteractive" in category or interactive is False:
         return f"{NAME}:noninteractive"
     return f"{NAME}:interactive"
+
+
+# The fast path, for JSON lines of Graph signIn objects. A line whose object holds any other
+# name the record path would look at (an Azure Monitor or Log Analytics shape) goes through
+# the record path, as does a row the columns cannot settle (a blank account, a time in another
+# shape, a result code that is not a number): those are few, and are then read exactly as above.
+_OTHER_NAMES = frozenset(
+    {
+        "properties",
+        "UserPrincipalName",
+        "TimeGenerated",
+        "time",
+        "ResultType",
+        "IPAddress",
+        "AppDisplayName",
+        "ClientAppUsed",
+        "UserAgent",
+        "AuthenticationRequirement",
+        "category",
+        "Type",
+    }
+)
+
+
+def _account(upn: Any) -> tuple[str | None, str, str, bool]:
+    account = _first({"userPrincipalName": upn}, "userPrincipalName")
+    return (account, *normalise_account(account)) if account else (None, "", "", False)
+
+
+def _source(ip: Any) -> tuple[str, str]:
+    source, kind = pick_source(_first({"ipAddress": ip}, "ipAddress"))
+    return source, kind.value if source else ""
+
+
+def _context(code: int, noninteractive: bool, *values: Any) -> tuple[str | None, ...]:
+    """Everything but the account and the address, from the code and the few-valued fields."""
+    fields = dict(zip(_CONTEXT_NAMES, values, strict=True))
+    outcome, reason = meaning(code)
+    return (
+        outcome.value,
+        reason.value,
+        str(code),
+        _first(fields, "appDisplayName", "AppDisplayName", "resourceDisplayName"),
+        _client(fields),
+        _requirement(fields),
+        _log_source({}, {"isInteractive": False} if noninteractive else {}),
+    )
+
+
+_CONTEXT_NAMES = (
+    "appDisplayName",
+    "resourceDisplayName",
+    "clientAppUsed",
+    "userAgent",
+    "authenticationRequirement",
+)
+_ACCOUNTS = Aspect(_account, 4)
+_SOURCES = Aspect(_source, 2)
+_CONTEXTS = Aspect(_context, 7, typed=2)  # the code is an int, "not interactive" a bool
+
+
+def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.RecordBatch | None:
+    """The sign-ins of JSON `lines` (the first is line number `start`), compact."""
+    for aspect in (_ACCOUNTS, _SOURCES, _CONTEXTS):
+        aspect.start_chunk()
+    accounts, sources, contexts = _ACCOUNTS.codes, _SOURCES.codes, _CONTEXTS.codes
+    rows: list[tuple[int, Any, int, int, int]] = []
+    slow: list[tuple[int, Any]] = []
+    loads = orjson.loads
+    for number, line in enumerate(lines, start=start):
+        if not line.strip():
+            continue
+        tally.records += 1
+        try:
+            record = loads(line)
+        except orjson.JSONDecodeError as exc:
+            tally.skip("invalid_json", number, str(exc)[:80])
+            continue
+        if type(record) is not dict or not record.keys().isdisjoint(_OTHER_NAMES):
+            slow.append((number, record))
+            continue
+        get = record.get
+        status = get("status")
+        code = status.get("errorCode") if type(status) is dict else None
+        if type(code) is not int:
+            slow.append((number, record))
+            continue
+        try:
+            key: tuple[Any, ...] = (get("userPrincipalName"),)
+            who = accounts.get(key)
+            who = _ACCOUNTS.add(key) if who is None else who
+            key = (get("ipAddress"),)
+            where = sources.get(key)
+            where = _SOURCES.add(key) if where is None else where
+            key = (code, get("isInteractive") is False, *map(get, _CONTEXT_NAMES))
+            how = contexts.get(key)
+            how = _CONTEXTS.add(key) if how is None else how
+        except TypeError:  # a list or an object where a name or an address should be
+            who = None
+        if who is None or where is None or how is None:
+            slow.append((number, record))
+            continue
+        rows.append((number, get("createdDateTime"), who, where, how))
+    fast, leftover = _columns(rows, origin)
+    slow.extend((number, loads(lines[number - start])) for number in leftover)
+    tally.signins += fast.num_rows if fast is not None else 0
+    return merge_by_record([fast, _read_slowly(slow, origin, tally)])
+
+
+def _columns(rows: list[tuple[Any, ...]], origin: str) -> tuple[pa.RecordBatch | None, list[int]]:
+    """(the rows the columns settle, as a batch; the line numbers of the others)."""
+    if not rows:
+        return None, []
+    numbers, when, *codes = (list(column) for column in zip(*rows, strict=True))
+    who, where, how = (np.array(c, dtype=np.int64) for c in codes)
+    times, usable = strings(when)
+    micros, timely = iso_micros(times)
+    named = np.array([account is not None for account in _ACCOUNTS.outputs[0]])[who]
+    ok = usable & timely & named
+    account, context = _ACCOUNTS.column, _CONTEXTS.column
+    batch = compact_batch({
+        "time": pa.array(micros, pa.timestamp("us", tz="UTC")),
+        "account": account(1, who), "account_raw": account(0, who),
+        "domain": account(2, who), "is_machine": pa.array(np.array(_ACCOUNTS.outputs[3])[who]),
+        "source": _SOURCES.column(0, where), "source_kind": _SOURCES.column(1, where),
+        "outcome": context(0, how), "failure_reason": context(1, how), "code": context(2, how),
+        "target": context(3, how), "client": context(4, how),
+        "auth_requirement": context(5, how), "log_source": context(6, how),
+        "protocol": constant("entra", len(rows)),
+        "origin": constant(origin, len(rows)), "record": pa.array(numbers, pa.int64()),
+    })  # fmt: skip
+    leftover = np.array(numbers, dtype=np.int64)[~ok].tolist()
+    return batch.filter(pa.array(ok)), leftover
+
+
+def _read_slowly(
+    records: list[tuple[int, Any]], origin: str, tally: Tally
+) -> pa.RecordBatch | None:
+    """The record path, for the lines the fast path left."""
+    batches = SignInBatches(origin, batch_rows=max(len(records), 1))
+    for number, record in sorted(records, key=lambda item: item[0]):
+        outcome = _add(batches, record, number)
+        if outcome is None:
+            tally.signins += 1
+        elif outcome:
+            tally.skip(outcome, number)
+    batch = batches.flush()
+    return compact(batch) if batch is not None else None

@@ -93,7 +93,10 @@ def event_id_of(value: object) -> int | None:
     if type(value) is int:
         return value
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+        try:  # "0\x1f" strips to digits but int() keeps the \x1f; "²" is a digit int() refuses
+            return int(value.strip())
+        except ValueError:
+            return None
     return None
 
 
@@ -138,9 +141,15 @@ def add_signin(
     record: int,
 ) -> None:
     """Adds the sign-in one logon event records; `event_id` must be in LOGON_EVENT_IDS."""
+    signin = describe(event_id, fields, computer)
+    batches.add(time=time, log_source=f"{reader}:{event_id}", record=record, **signin)
+
+
+def describe(event_id: int, fields: Fields, computer: str) -> dict[str, Any]:
+    """The sign-in a logon event records, as keywords of SignInBatches.add (no time, record)."""
     signin = _MAPPERS[event_id](fields, computer)
     signin.setdefault("target", computer or None)
-    batches.add(time=time, log_source=f"{reader}:{event_id}", record=record, **signin)
+    return signin
 
 
 def _account(

@@ -15,13 +15,31 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
 from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers import windows_events as events
 from phalanx.signins.readers.base import InputFile, InputStats
-from phalanx.signins.records import SignInBatches
+from phalanx.signins.readers.columns import (
+    Aspect,
+    compact_batch,
+    constant,
+    iso_micros,
+    merge_by_record,
+    strings,
+)
+from phalanx.signins.readers.lines import Tally, read_chunks
+from phalanx.signins.records import (
+    EARLIEST_VALID,
+    InputCounts,
+    SignInBatches,
+    compact,
+    normalise_account,
+    plain,
+)
+from phalanx.signins.schema import FailureReason, SourceKind
 
 NAME = "windows_json"
 # Keys only a Windows event has beside its ID, in the three layouts: not Entra, Okta or CEF.
@@ -72,20 +90,29 @@ def _is_windows_event(line: dict[str, Any]) -> bool:
 def read(
     source: InputFile, stats: InputStats, settings: SigninSettings
 ) -> Iterator[pa.RecordBatch]:
-    batches = SignInBatches(source.name)
-    for number, line in source.text_lines():
-        if number == 1:
-            line = line.removeprefix("\ufeff")  # the byte-order mark Windows tools write
-        if not line.strip():
-            continue
-        stats.records += 1
-        _add_line(line, number, batches, stats)
-        if batches.full():
-            yield from batches.drain()
-    yield from batches.drain()
+    for batch in read_compact(source, stats, settings):
+        yield plain(batch)
 
 
-def _add_line(line: str, number: int, batches: SignInBatches, stats: InputStats) -> None:
+def read_compact(
+    source: InputFile, stats: InputStats, settings: SigninSettings
+) -> Iterator[pa.RecordBatch]:
+    """The sign-ins as compact batches, a chunk of lines at a time through the fast path."""
+    with source.open() as stream:
+        yield from read_chunks(stream, source.name, stats, read_chunk)
+
+
+def _read_line(line: str, number: int, batches: SignInBatches, stats: InputCounts) -> None:
+    """The record path: one line of the file, as text (undecodable bytes become U+FFFD)."""
+    if number == 1:
+        line = line.removeprefix("\ufeff")  # the byte-order mark Windows tools write
+    if not line.strip():
+        return
+    stats.records += 1
+    _add_line(line, number, batches, stats)
+
+
+def _add_line(line: str, number: int, batches: SignInBatches, stats: InputCounts) -> None:
     try:
         parsed = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -157,3 +184,127 @@ def _flat_event(line: dict[str, Any]) -> _Event:
     time = line.get("TimeCreated") or line.get("@timestamp")
     computer = line.get("Computer") or line.get("Hostname") or line.get("computer_name")
     return _Event(event_id, fields, time, computer)
+
+
+# The fast path, for the flat layout (OTRF, NXLog) with a numeric EventID. Lines of the other
+# layouts, and rows the columns cannot settle (a time in another shape or before 1980, a field
+# that is not a string), go through the record path above. Each distinct combination of event
+# data values goes once through windows_events.describe(), the record path's own mapping: the
+# account from its two fields, the source from the address fields, the rest from the codes.
+_OTHER_LAYOUTS = frozenset({"Event", "winlog", "event_data"})
+_ACCOUNT_FIELDS = ("TargetUserName", "TargetDomainName")
+_SOURCE_FIELDS = ("IpAddress", "WorkstationName", "ProcessName", "Workstation", "TargetDomainName")
+_RESULT_FIELDS = ("LogonType", "Status", "SubStatus", "TargetServerName", "SubjectUserName")
+_RESULT_KEYS = ("outcome", "failure_reason", "code", "protocol", "target", "client", "log_source")
+_EARLIEST_MICROS = int(EARLIEST_VALID.timestamp()) * 1_000_000
+
+
+def _describe(
+    event_id: int, computer: str, names: tuple[str, ...], values: tuple[Any, ...]
+) -> dict[str, Any]:
+    return events.describe(event_id, dict(zip(names, values, strict=True)), computer)
+
+
+def _account(event_id: int, *values: str | None) -> tuple[str, str, str, bool]:
+    account = _describe(event_id, "", _ACCOUNT_FIELDS, values)["account"]
+    return (account, *normalise_account(account))
+
+
+def _source(event_id: int, computer: str, *values: str | None) -> tuple[str, str]:
+    signin = _describe(event_id, computer, _SOURCE_FIELDS, values)
+    source = signin.get("source", "")
+    return source, signin.get("source_kind", SourceKind.UNKNOWN).value if source else ""
+
+
+def _result(event_id: int, computer: str, *values: str | None) -> tuple[Any, ...]:
+    signin = _describe(event_id, computer, _RESULT_FIELDS, values)
+    return (
+        signin["outcome"].value,
+        signin.get("failure_reason", FailureReason.NONE).value,
+        *(signin.get(key) for key in _RESULT_KEYS[2:-1]),
+        f"{NAME}:{event_id}",
+    )
+
+
+# The event ID is checked to be an int, and the computer made a str, before a lookup.
+_ACCOUNTS = Aspect(_account, 4, typed=1)
+_SOURCES = Aspect(_source, 2, typed=2)
+_RESULTS = Aspect(_result, len(_RESULT_KEYS), typed=2)
+
+
+def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.RecordBatch | None:
+    """The sign-ins of JSON `lines` (the first is line number `start`), compact."""
+    for aspect in (_ACCOUNTS, _SOURCES, _RESULTS):
+        aspect.start_chunk()
+    accounts, sources, results = _ACCOUNTS.codes, _SOURCES.codes, _RESULTS.codes
+    logons = events.LOGON_EVENT_IDS
+    rows: list[tuple[int, Any, int, int, int]] = []
+    slow = SignInBatches(origin, batch_rows=len(lines) + 1)
+    loads = orjson.loads
+    for number, line in enumerate(lines, start=start):
+        if not line.strip():
+            continue
+        try:
+            event = loads(line)
+        except orjson.JSONDecodeError:  # the record path says why (or reads it after decoding)
+            _read_line(line.decode("utf-8", "replace"), number, slow, tally)
+            continue
+        if type(event) is not dict or not event.keys().isdisjoint(_OTHER_LAYOUTS):
+            _read_line(line.decode(), number, slow, tally)
+            continue
+        get = event.get
+        event_id = get("EventID")
+        if type(event_id) is not int:
+            _read_line(line.decode(), number, slow, tally)
+            continue
+        tally.records += 1
+        if event_id not in logons:
+            continue
+        computer = get("Computer") or get("Hostname") or get("computer_name")
+        computer = computer if type(computer) is str else ""
+        try:
+            key: tuple[Any, ...] = (event_id, *map(get, _ACCOUNT_FIELDS))
+            who = accounts.get(key)
+            who = _ACCOUNTS.add(key) if who is None else who
+            key = (event_id, computer, *map(get, _SOURCE_FIELDS))
+            where = sources.get(key)
+            where = _SOURCES.add(key) if where is None else where
+            key = (event_id, computer, *map(get, _RESULT_FIELDS))
+            how = results.get(key)
+            how = _RESULTS.add(key) if how is None else how
+        except TypeError:  # a list or an object in an event data field
+            who = None
+        if who is None or where is None or how is None:
+            _add_line(line.decode(), number, slow, tally)
+            continue
+        rows.append((number, get("TimeCreated") or get("@timestamp"), who, where, how))
+    fast, leftover = _columns(rows, origin)
+    for number in leftover:
+        _add_line(lines[number - start].decode(), number, slow, tally)
+    tally.signins += fast.num_rows if fast is not None else 0
+    pending = slow.flush()
+    return merge_by_record([fast, compact(pending) if pending is not None else None])
+
+
+def _columns(rows: list[tuple[Any, ...]], origin: str) -> tuple[pa.RecordBatch | None, list[int]]:
+    """(the rows the columns settle, as a batch; the line numbers of the others)."""
+    if not rows:
+        return None, []
+    numbers, when, *codes = (list(column) for column in zip(*rows, strict=True))
+    who, where, how = (np.array(c, dtype=np.int64) for c in codes)
+    times, usable = strings(when)
+    micros, ok = iso_micros(times)
+    ok &= usable & (micros >= _EARLIEST_MICROS)
+    account, result = _ACCOUNTS.column, _RESULTS.column
+    batch = compact_batch({
+        "time": pa.array(micros, pa.timestamp("us", tz="UTC")),
+        "account": account(1, who), "account_raw": account(0, who),
+        "domain": account(2, who), "is_machine": pa.array(np.array(_ACCOUNTS.outputs[3])[who]),
+        "source": _SOURCES.column(0, where), "source_kind": _SOURCES.column(1, where),
+        "outcome": result(0, how), "failure_reason": result(1, how), "code": result(2, how),
+        "protocol": result(3, how), "target": result(4, how), "client": result(5, how),
+        "log_source": result(6, how), "auth_requirement": constant(None, len(rows)),
+        "origin": constant(origin, len(rows)), "record": pa.array(numbers, pa.int64()),
+    })  # fmt: skip
+    leftover = np.array(numbers, dtype=np.int64)[~ok].tolist()
+    return batch.filter(pa.array(ok)), leftover

@@ -1,0 +1,171 @@
+"""Column helpers for the readers' fast paths: distinct values, strict ISO times, compact batches.
+
+A sign-in log repeats the same few thousand accounts, addresses and result codes millions of
+times. A fast path hands each distinct value (or combination of values) once to the very
+function the record path calls for every record, and spreads the answer back over the rows by
+index, so both paths agree by construction. Times in the one strict ISO 8601 shape that exports
+write are read with NumPy; a row in any other shape is left to the record path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from phalanx.signins.records import COMPACT_SCHEMA
+
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+_PUNCTUATION = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":")}
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_MAX_FRACTION = 9  # digits after the seconds a fast row may have; fromisoformat keeps six
+_SHORTEST = 20  # 2026-03-02T08:01:02Z
+_LONGEST = _SHORTEST + 1 + _MAX_FRACTION
+
+
+MAX_DISTINCT = 1_000_000  # cached combinations per aspect before the cache starts afresh
+
+
+class Aspect:
+    """What one record-path function makes of a few fields, worked out once per distinct values.
+
+    A fast path looks each row's values (a tuple) up in `codes`; a new combination goes to
+    `add`, which calls the function and files its outputs under a new code. Only strings and
+    None are cached beyond the first `typed` values (whose exact type the caller has checked):
+    1, 1.0 and True are equal keys in Python but not the same field to the record path, so a
+    row holding a number, a list or an object is left to the record path.
+    """
+
+    def __init__(self, function: Callable[..., tuple[Any, ...]], width: int, typed: int = 0):
+        self.function = function
+        self.typed = typed
+        self.codes: dict[tuple[Any, ...], int] = {}
+        self.outputs: list[list[Any]] = [[] for _ in range(width)]
+
+    def add(self, key: tuple[Any, ...]) -> int | None:
+        """The code of a combination not seen yet; None when the record path must read the row."""
+        for value in key[self.typed :]:
+            if value is not None and type(value) is not str:
+                return None
+        code = self.codes[key] = len(self.codes)
+        for output, value in zip(self.outputs, self.function(*key), strict=True):
+            output.append(value)
+        return code
+
+    def start_chunk(self) -> None:
+        """Between chunks: forget everything once the cache has grown too large."""
+        if len(self.codes) > MAX_DISTINCT:
+            self.codes.clear()
+            for output in self.outputs:
+                output.clear()
+
+    def column(self, output: int, rows: np.ndarray) -> pa.DictionaryArray:
+        return dictionary(self.outputs[output], rows)
+
+
+def strings(values: list[Any]) -> tuple[pa.Array, np.ndarray]:
+    """(string column, which rows hold a str or None); other values become null, rows False."""
+    try:
+        return pa.array(values, pa.string()), np.ones(len(values), dtype=bool)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        usable = np.fromiter((v is None or type(v) is str for v in values), bool, len(values))
+        kept = [v if type(v) is str else None for v in values]
+        return pa.array(kept, pa.string()), usable
+
+
+def dictionary(values: list[str | None], rows: np.ndarray) -> pa.DictionaryArray:
+    """A dictionary-encoded string column: `values[rows[i]]` for every row i."""
+    encoded = pa.array(values, pa.string()).dictionary_encode()
+    indices = encoded.indices.take(pa.array(rows, pa.int64()))
+    return pa.DictionaryArray.from_arrays(indices.cast(pa.int32()), encoded.dictionary)
+
+
+def constant(value: str | None, rows: int) -> pa.DictionaryArray:
+    if value is None:
+        return pa.DictionaryArray.from_arrays(pa.nulls(rows, pa.int32()), pa.array([], pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(rows, dtype=np.int32)), pa.array([value], pa.string())
+    )
+
+
+def iso_micros(column: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """(microseconds since 1970, which rows qualified) for YYYY-MM-DDTHH:MM:SS[.f]Z strings.
+
+    Exactly what datetime.fromisoformat gives for that shape (1 to 9 fraction digits, cut to
+    six), checked field by field: a row in any other shape, or an impossible date, is left out.
+    """
+    rows = len(column)
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    column = column if column.offset == 0 else pa.concat_arrays([column])
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[: rows + 1].astype(np.int64)
+    data = np.frombuffer(column.buffers()[2] or b"\0", dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    ok = (lengths >= _SHORTEST) & (lengths <= _LONGEST) & (lengths != _SHORTEST + 1)
+    ok &= column.is_valid().to_numpy(zero_copy_only=False)
+    last = max(len(data) - 1, 0)
+    chars = data[np.minimum(starts[:, None] + np.arange(_LONGEST), last)].astype(np.int64)
+    ok &= chars[np.arange(rows), np.minimum(lengths - 1, _LONGEST - 1)] == ord("Z")
+    for position, char in _PUNCTUATION.items():
+        ok &= chars[:, position] == char
+    digits = chars - ord("0")
+    ok &= ((digits[:, _DIGITS] >= 0) & (digits[:, _DIGITS] <= 9)).all(axis=1)
+    fraction_digits = lengths - _SHORTEST - 1  # -1 when there is no fraction
+    fraction = digits[:, _SHORTEST : _SHORTEST + 6]
+    in_fraction = np.arange(_MAX_FRACTION)[None, :] < fraction_digits[:, None]
+    all_fraction = digits[:, _SHORTEST : _SHORTEST + _MAX_FRACTION]
+    ok &= np.where(in_fraction, (all_fraction >= 0) & (all_fraction <= 9), True).all(axis=1)
+    ok &= (lengths == _SHORTEST) | (chars[:, 19] == ord("."))
+    micro = np.where(in_fraction[:, :6], fraction, 0) @ (10 ** np.arange(5, -1, -1))
+
+    def number(first: int, width: int) -> np.ndarray:
+        value = np.zeros(rows, dtype=np.int64)
+        for offset in range(width):
+            value = value * 10 + digits[:, first + offset]
+        return value
+
+    year, month, day = number(0, 4), number(5, 2), number(8, 2)
+    hour, minute, second = number(11, 2), number(14, 2), number(17, 2)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= day <= _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
+    seconds = _days_since_epoch(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    return np.where(ok, seconds * 1_000_000 + micro, 0), ok
+
+
+def _days_since_epoch(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil)."""
+    year = year - (month <= 2)
+    era = year // 400
+    of_era = year - era * 400
+    of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    of_cycle = of_era * 365 + of_era // 4 - of_era // 100 + of_year
+    return np.asarray(era * 146_097 + of_cycle - 719_468)
+
+
+def compact_batch(columns: dict[str, pa.Array]) -> pa.RecordBatch:
+    """A batch of the compact sign-in schema from named columns (any order)."""
+    return pa.RecordBatch.from_arrays(
+        [columns[field.name] for field in COMPACT_SCHEMA], schema=COMPACT_SCHEMA
+    )
+
+
+def merge_by_record(batches: Sequence[pa.RecordBatch | None]) -> pa.RecordBatch | None:
+    """The compact batches as one, rows in line order (a fast and a record path's rows)."""
+    present = [b for b in batches if b is not None and b.num_rows]
+    if not present:
+        return None
+    table = pa.Table.from_batches(present, schema=COMPACT_SCHEMA)
+    records = table.column("record").to_numpy()
+    if (np.diff(records) >= 0).all():
+        return present[0] if len(present) == 1 else _one(table)
+    return _one(table.unify_dictionaries().take(pc.sort_indices(table.column("record"))))
+
+
+def _one(table: pa.Table) -> pa.RecordBatch:
+    return table.unify_dictionaries().combine_chunks().to_batches()[0]
+
