@@ -212,6 +212,13 @@ def test_serve_http_api_pages_and_login(tmp_path: Path) -> None:
             uploaded = web.post("/upload", data={"csrf": csrf.group(1)},
                                 files={"message": ("lure.eml", LURE)})
             assert uploaded.status_code == 303
+            wait_for(lambda: api.get("/api/status").json()["done"] == 2, 30, "the upload")
+            listed = web.get("/reports", params={"verdict": "malicious"})
+            assert listed.status_code == 200 and f"/reports/{sid + 1}.0" in listed.text
+            assert f"/reports/{sid}.0" not in listed.text
+            cases_page = web.get("/takedowns", params={"status": "new"})
+            assert cases_page.status_code == 200 and "evil-host.example" in cases_page.text
+            assert web.get("/campaigns").status_code == 200
         wait_for(lambda: api.get("/api/status").json()["done"] == 2, 30, "the upload")
         malicious = api.get("/api/reports", params={"verdict": "malicious"}).json()
         assert [r["submission_id"] for r in malicious] == [sid + 1]
