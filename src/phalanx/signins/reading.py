@@ -14,8 +14,10 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -35,6 +37,7 @@ _IN_PROCESS = frozenset({"evtx"})  # splits large logs over the cores itself
 
 _Piece = tuple[pa.RecordBatch | None, Tally, int]  # sign-ins, what was counted, line breaks
 _Whole = tuple[pa.RecordBatch | None, InputStats]
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -44,7 +47,9 @@ class _Input:
     reader: SigninReader | None = None
     path: str | None = None  # the plain file behind the input, when there is one
     pieces: list[Future[_Piece]] = field(default_factory=list)
+    piece_jobs: list[tuple[str, int, int, str, str]] = field(default_factory=list)
     whole: Future[_Whole] | None = None
+    whole_job: tuple[str, str, SigninSettings] = ("", "", SigninSettings())
 
 
 def read_all(
@@ -128,11 +133,11 @@ def _submit(pool: ProcessPoolExecutor, item: _Input, settings: SigninSettings) -
     name, reader = item.source.name, item.reader.NAME
     pieces = _pieces(item)
     if pieces:
-        item.pieces = [
-            pool.submit(_read_piece, item.path, start, end, name, reader) for start, end in pieces
-        ]
+        item.piece_jobs = [(item.path, start, end, name, reader) for start, end in pieces]
+        item.pieces = [pool.submit(_read_piece, *job) for job in item.piece_jobs]
     else:
-        item.whole = pool.submit(_read_file, item.path, name, reader, settings)
+        item.whole_job = (name, reader, settings)
+        item.whole = pool.submit(_read_file, item.path, *item.whole_job)
 
 
 def _pieces(item: _Input) -> list[tuple[int, int]]:
@@ -152,7 +157,9 @@ def _collect(item: _Input, settings: SigninSettings) -> Iterator[pa.RecordBatch]
     if item.reader is None:
         return
     if item.whole is not None:
-        whole, stats = item.whole.result()
+        assert item.path is not None
+        job, item.whole = item.whole, None  # a finished future keeps its result: let it go
+        whole, stats = _result(job, _read_file, item.path, *item.whole_job)
         item.stats.records, item.stats.signins = stats.records, stats.signins
         item.stats.skips.merge(stats.skips)
         if whole is not None:
@@ -162,12 +169,22 @@ def _collect(item: _Input, settings: SigninSettings) -> Iterator[pa.RecordBatch]
         yield from _read_here(item.source, item.stats, item.reader, settings)
         return
     lines_before = 0
-    for piece in item.pieces:
-        batch, tally, breaks = piece.result()
+    pieces, item.pieces = item.pieces, []
+    for job in item.piece_jobs:
+        batch, tally, breaks = _result(pieces.pop(0), _read_piece, *job)
         tally.replay(item.stats, lines_before)
         if batch is not None:
             yield shift_records(batch, lines_before)
         lines_before += breaks
+
+
+def _result(job: Future[_T], function: Callable[..., _T], *arguments: object) -> _T:
+    """A worker's result; if the pool broke (a worker killed, a script without a
+    `__main__` guard that the fork server cannot import), the same work done here."""
+    try:
+        return job.result()
+    except BrokenProcessPool:
+        return function(*arguments)
 
 
 def _read_here(

@@ -125,10 +125,14 @@ def attach_compromised(
     from one of the episode's own sources, between its first attempt and `within` after its last.
     Hours, not seconds: a sprayer often comes back later to use what worked.
     """
-    if episodes_by_source.is_empty():
+    if episodes_by_source.is_empty() or not found:
         return
-    stretched = episodes_by_source.with_columns(pl.col("last") + within)
-    hits = rows_in_episodes(frame, stretched, ["source"], where=pl.col("is_proven")).sort("time")
+    # Only the episodes still reported: a dropped one (a shared egress) may hold a NAT address
+    # through which thousands sign in every hour.
+    kept = episodes_by_source.filter(pl.col(EPISODE).is_in(list(found)))
+    stretched = kept.with_columns(pl.col("last") + within)
+    columns = frame.select(*dict.fromkeys((*_EVIDENCE_FIELDS, "origin", "record", "is_proven")))
+    hits = rows_in_episodes(columns, stretched, ["source"], where=pl.col("is_proven")).sort("time")
     for row in hits.iter_rows(named=True):
         episode = found.get(row[EPISODE])
         if episode is None or row["account"] in episode.compromised:

@@ -50,8 +50,9 @@ def _drop_shared_egress(
     frame: pl.DataFrame, episodes: pl.DataFrame, found: dict[int, Episode]
 ) -> None:
     grace = episodes.with_columns(pl.col("last") + RESOLVE_GRACE)
+    successes = frame.select("source", "time", "account", "is_success")
     resolved = (
-        rows_in_episodes(frame, grace, ["source"], where=pl.col("is_success"))
+        rows_in_episodes(successes, grace, ["source"], where=pl.col("is_success"))
         .group_by("episode")
         .agg(pl.col("account").unique())
     )
