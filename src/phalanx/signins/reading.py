@@ -158,8 +158,8 @@ def _collect(item: _Input, settings: SigninSettings) -> Iterator[pa.RecordBatch]
         return
     if item.whole is not None:
         assert item.path is not None
-        job, item.whole = item.whole, None  # a finished future keeps its result: let it go
-        whole, stats = _result(job, _read_file, item.path, *item.whole_job)
+        future, item.whole = item.whole, None  # a finished future keeps its result: let go
+        whole, stats = _result(future, _read_file, item.path, *item.whole_job)
         item.stats.records, item.stats.signins = stats.records, stats.signins
         item.stats.skips.merge(stats.skips)
         if whole is not None:
