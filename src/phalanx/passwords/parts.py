@@ -4,7 +4,8 @@ One "part" is the information in one random word of the EFF large list (log2 777
 bits); three random words are three parts. A password is read as a chain of pieces, and the
 cheapest chain is its cost:
 
-- a banned word (the lists, sector and organisation words, the user's own names): one part;
+- a banned word (the lists, sector and organisation words, first names and surnames of many
+  languages, the user's own names): one part;
 - the same spelt backwards (5+ letters): one part and a bit;
 - a run counting up or down (12345, 9876, abcd): where it starts, its length and way;
 - a piece that repeats or mirrors the piece just before it (passwordpassword, abcabc,
@@ -27,13 +28,22 @@ import math
 import re
 from dataclasses import dataclass
 
-from phalanx.passwords.denylist import DenyList
-from phalanx.passwords.letters import WORDLIKE_BITS, letter_bits, word_like
-from phalanx.passwords.normalise import is_year
+from phalanx.passwords.denylist import BUILTIN_NAMES, MULTILINGUAL, DenyList
+from phalanx.passwords.letters import (
+    WORDLIKE_BITS,
+    WORDLIKE_LENGTHS,
+    letter_bits,
+    script,
+    word_like,
+)
+from phalanx.passwords.names import FIRST_NAME, SURNAME
+from phalanx.passwords.normalise import YEAR, is_year
 
 WORD_BITS = math.log2(7776)
 _KIND_BITS = {"digit": math.log2(10), "symbol": math.log2(33), "separator": math.log2(4),
               "letter": math.log2(26)}
+_CYRILLIC_LETTER_BITS = math.log2(33)
+_YEAR_IN = re.compile(rf"(?<!\d){YEAR}(?!\d)")
 _SEPARATORS = frozenset("-_. ")
 REVERSED_BITS = 1.0
 REVERSED_MIN = 5  # shorter words turn up backwards by chance in random strings
@@ -42,6 +52,8 @@ DATE_BITS = math.log2(366 * 100) + 2  # a day in a century, in one of four layou
 _DATE = re.compile(r"(\d\d)([./-]?)(\d\d)\2((?:19|20)?\d\d)|((?:19|20)\d\d)([./-]?)(\d\d)\6(\d\d)")
 
 
+_TERM_KINDS = ("term", FIRST_NAME, SURNAME, "reversed")  # pieces that are banned words
+COMBINED_NAME_MIN = 4  # a name that starts or ends a run of a name and a name-like piece
 APPENDED_MAX = 1.0  # parts an ending of digits and symbols can add
 # hashcat's best64 appends one to three characters; spray tools a year and a symbol
 APPENDED_FREE = 4
@@ -51,29 +63,37 @@ APPENDED_FREE = 4
 class Split:
     parts: float
     pieces: tuple[tuple[str, str], ...]  # (kind, text) of every piece longer than a character
+    loose: int = 0  # letters outside every piece
 
     def __add__(self, other: Split) -> Split:
-        return Split(self.parts + other.parts, self.pieces + other.pieces)
+        return Split(self.parts + other.parts, self.pieces + other.pieces,
+                     self.loose + other.loose)
 
     @property
     def terms(self) -> list[str]:
-        return [text for kind, text in self.pieces if kind in ("term", "reversed")]
+        return [text for kind, text in self.pieces if kind in _TERM_KINDS]
 
     @property
     def kinds(self) -> set[str]:
         return {kind for kind, _ in self.pieces}
 
 
-def split_ending(text: str, deny: DenyList, on_word: bool) -> Split:
+def split_ending(text: str, deny: DenyList, on_word: bool, paid: str = "") -> Split:
     """Digits and symbols before or after the letters.
 
     Added to a word (`on_word`: the rest has a banned word, a name, a date...), up to
     APPENDED_FREE of them are a sprayer's rule (Winter2024!, Password123!) and count nothing;
     otherwise they count what they read as, at most APPENDED_MAX.
     """
-    if not text or (on_word and len(text) <= APPENDED_FREE):
-        return Split(0.0, (("appended", text),) if text else ())
-    split = split_parts(text, deny, set())
+    if not text:
+        return Split(0.0, ())
+    if on_word and len(text) <= APPENDED_FREE:  # said as a year when it is one (2024!)
+        year = _YEAR_IN.search(text)
+        if year is None:
+            return Split(0.0, (("appended", text),))
+        rest = text.replace(year.group(), "", 1)
+        return Split(0.0, (("year", year.group()),) + ((("appended", rest),) if rest else ()))
+    split = split_parts(text, deny, set(), paid=paid)
     if split.parts <= APPENDED_MAX:
         return split
     return Split(APPENDED_MAX, (("appended", text),))
@@ -86,16 +106,26 @@ _FREE, _MODEL, _RANDOM = 0, 1, 2
 SWITCH_BITS = 3.0
 
 
-def split_parts(text: str, deny: DenyList, names: set[str], original: str = "") -> Split:
+def split_parts(text: str, deny: DenyList, names: set[str], original: str = "",
+                paid: str = "") -> Split:
     """The cheapest chain of pieces `text` (folded, look-alikes undone) reads as.
 
     `original` is `text` before look-alikes were undone: "19" in "covid-19" is digits there,
     and is costed (and read as a year) as written; repeats and dates are looked for in it.
+    `paid` holds the separators already paid for elsewhere in the password.
     """
     original = original or text
     n = len(text)
     model = letter_bits(text)
+    scripts = [script(char) for char in text]
+    runs = _letter_runs(scripts)
     plain = [_KIND_BITS[_kind(char)] / WORD_BITS for char in original]
+    for i, char in enumerate(original):
+        if scripts[i] == 2 and text[i] == char:  # a Cyrillic letter: one of 33
+            plain[i] = _CYRILLIC_LETTER_BITS / WORD_BITS
+        # words joined by a separator: the separator is chosen once (alena_plotnikova_1995)
+        elif char in _SEPARATORS and (char in paid or char in original[:i]):
+            plain[i] = 0.0
     switch = SWITCH_BITS / WORD_BITS
     inf = math.inf
     # cost[state][i]: cheapest way to read text[:i] ending in that state; back: how
@@ -113,26 +143,26 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "") 
             _relax(cost, back, i + 1, _FREE, here + plain[i], (i, src, "", ""))
         else:  # a letter, by the model or as a random one (the model reads whole runs:
             # starting it inside a run, after a word or random letters, costs a switch)
-            enter = 0.0 if i == 0 or model[i - 1] != model[i - 1] else switch
+            enter = 0.0 if i == 0 or scripts[i - 1] != scripts[i] else switch
             value, state = min((free[i] + enter, _FREE), (by_model[i], _MODEL),
                                (at_random[i] + switch, _RANDOM))
             _relax(cost, back, i + 1, _MODEL, value + model[i] / WORD_BITS, (i, state, "", ""))
             value, state = min((free[i], _FREE), (at_random[i], _RANDOM),
                                (by_model[i] + switch, _MODEL))
             _relax(cost, back, i + 1, _RANDOM, value + plain[i], (i, state, "", ""))
-        if src == _MODEL and model[i] == model[i] and i and model[i - 1] == model[i - 1]:
+        if src == _MODEL and scripts[i] and i and scripts[i - 1] == scripts[i]:
             # a piece inside a run ends the model's reading there: saying where costs a switch
             here, src = min((free[i], _FREE), (at_random[i], _RANDOM),
                             (by_model[i] + switch, _MODEL))
         for j, extra, kind, piece in _pieces_at(text, original, i, deny, names, name_lengths,
-                                                 reversed_at, model):
+                                                 reversed_at, model, runs[i]):
             _relax(cost, back, j, _FREE, here + extra, (i, src, kind, piece))
-    return _result(cost, back, n)
+    return _result(cost, back, original)
 
 
 def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str],
                name_lengths: set[int], reversed_at: dict[int, list[int]],
-               model: list[float]) -> list[tuple[int, float, str, str]]:
+               model: list[float], run: tuple[int, int]) -> list[tuple[int, float, str, str]]:
     """(end, parts, kind, piece) of every piece that starts at `i`."""
     n = len(text)
     found: list[tuple[int, float, str, str]] = []
@@ -144,9 +174,15 @@ def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str]
             found.append((i + size, DATE_BITS / WORD_BITS, "date", original[i:i + size]))
     elif is_year(original[i:i + 4]):
         found.append((i + 4, 0.0, "year", original[i:i + 4]))
-    for size in (*deny.heads.get(text[i:i + 3], ()), *name_lengths):
+    for size in deny.heads.get(text[i:i + 3], ()):
+        if i + size <= n:
+            piece = text[i:i + size]
+            source = deny.terms.get(piece)
+            if source is not None:
+                found.append((i + size, *deny.piece(piece, source), piece))
+    for size in name_lengths:
         piece = text[i:i + size]
-        if i + size <= n and (piece in deny.terms or piece in names):
+        if i + size <= n and piece in names:
             found.append((i + size, 1.0, "term", piece))
     for j in reversed_at.get(i, ()):
         found.append((j, 1 + REVERSED_BITS / WORD_BITS, "reversed", text[i:j][::-1]))
@@ -156,11 +192,24 @@ def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str]
     if i and char in original[:i]:
         for size, bits in _repeats(original, i):
             found.append((i + size, bits / WORD_BITS, "repeat", original[i:i + size]))
-    if "a" <= text[i] <= "z" and (i == 0 or not "a" <= text[i - 1] <= "z"):
-        end = _word_end(text, i, model, deny)
-        if end:
+    if run[1] > i and (run[0] == i or i - run[0] >= COMBINED_NAME_MIN):
+        for end in _word_ends(text, i, run, model, deny):
             found.append((end, WORDLIKE_BITS / WORD_BITS, "wordlike", text[i:end]))
     return found
+
+
+def _letter_runs(scripts: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the run of letters of one script each position is in; (i, i) if none."""
+    runs = [(i, i) for i in range(len(scripts))]
+    i = 0
+    while i < len(scripts):
+        end = i + 1
+        if scripts[i]:
+            while end < len(scripts) and scripts[end] == scripts[i]:
+                end += 1
+            runs[i:end] = [(i, end)] * (end - i)
+        i = end
+    return runs
 
 
 def _relax(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]], j: int,
@@ -171,16 +220,19 @@ def _relax(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
 
 
 def _result(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
-            n: int) -> Split:
-    total, state = min((cost[s][n], s) for s in (_FREE, _MODEL, _RANDOM))
+            original: str) -> Split:
+    j = len(original)
+    total, state = min((cost[s][j], s) for s in (_FREE, _MODEL, _RANDOM))
     pieces: list[tuple[str, str]] = []
-    j = n
+    loose = 0
     while j > 0:
         i, state, kind, piece = back[state][j]
         if kind:
             pieces.append((kind, piece))
+        elif original[i].isalpha():
+            loose += 1
         j = i
-    return Split(total, tuple(pieces[::-1]))
+    return Split(total, tuple(pieces[::-1]), loose)
 
 
 def _kind(char: str) -> str:
@@ -197,7 +249,9 @@ def _reversed_terms(text: str, deny: DenyList) -> dict[int, list[int]]:
     for end in range(3, len(text) + 1):
         for size in deny.heads.get(text[end - 3:end][::-1], ()):
             start = end - size
-            if size >= REVERSED_MIN and start >= 0 and text[start:end][::-1] in deny.terms:
+            word = text[start:end][::-1]
+            if (size >= REVERSED_MIN and start >= 0
+                    and deny.terms.get(word, BUILTIN_NAMES) not in MULTILINGUAL):
                 found.setdefault(start, []).append(end)
     return found
 
@@ -263,27 +317,60 @@ def _is_date(match: re.Match[str]) -> bool:
     return 1 <= month <= 12 and 1 <= day <= 31
 
 
-def _word_end(text: str, i: int, model: list[float], deny: DenyList) -> int:
-    """End of the run of letters starting at `i` when the run reads like a word or a name.
+def _word_ends(text: str, i: int, run: tuple[int, int], model: list[float],
+               deny: DenyList) -> list[int]:
+    """Ends of the pieces at `i` that read like a word or a name of some language.
 
-    A run that is several known words end to end (coffeetrainfish) is a phrase, not one
-    dictionary entry: it is costed word by word.
+    Such a piece is a whole run of letters (plotnikova), or the rest of a run that starts or
+    ends with a first name or a surname (`veralipatnikova`, `lipatnikovavera`: a cracker's
+    names-by-names combinator attack). A run that is several known words end to end
+    (coffeetrainfish) is a phrase, not one dictionary entry: it is costed word by word; so
+    is the rest of a run next to a name when it ends (or starts) with a known word
+    (`starveddeucetables` is not `star` and a name `veddeucetables`).
     """
-    if not ("a" <= text[i] <= "z") or (i and "a" <= text[i - 1] <= "z"):
-        return 0
-    end = i
-    while end < len(text) and "a" <= text[end] <= "z":
-        end += 1
-    if not word_like(model[i:end]) or _made_of_words(text[i:end], deny):
-        return 0
-    return end
+    start, end = run
+    ends: list[int] = []
+    if start == i:
+        if _reads_as_word(text, i, end, model, deny):
+            ends.append(end)
+        for k in range(i + WORDLIKE_LENGTHS.start, min(end, i + WORDLIKE_LENGTHS.stop)):
+            if (end - k >= COMBINED_NAME_MIN and deny.kinds.get(text[k:end]) is not None
+                    and not _known_edge(text[i:k], deny, at_end=False)
+                    and _reads_as_word(text, i, k, model, deny)):
+                ends.append(k)
+    elif (i - start >= COMBINED_NAME_MIN and deny.kinds.get(text[start:i]) is not None
+          and not _known_edge(text[i:end], deny, at_end=True)
+          and _reads_as_word(text, i, end, model, deny)):
+        ends.append(end)
+    return ends
+
+
+def _known_edge(piece: str, deny: DenyList, at_end: bool) -> bool:
+    """Does `piece` end (or start) with a word of the lists of 4+ letters?"""
+    for size in range(4, len(piece)):
+        edge = piece[-size:] if at_end else piece[:size]
+        if deny.terms.get(edge, BUILTIN_NAMES) not in MULTILINGUAL:
+            return True
+    return False
+
+
+def _reads_as_word(text: str, i: int, end: int, model: list[float], deny: DenyList) -> bool:
+    """Read as a word of its own: a piece inside a run is costed from its first letter."""
+    kind = script(text[i])
+    inside = i > 0 and script(text[i - 1]) == kind
+    bits = letter_bits(text[i:end]) if inside else model[i:end]
+    return word_like(bits, cyrillic=kind == 2) and not _made_of_words(text[i:end], deny)
 
 
 def _made_of_words(run: str, deny: DenyList) -> bool:
+    """Is `run` several words of the lists end to end? The names and words of other
+    languages do not count: three-letter names split almost any run (plot-nik-ova)."""
     reached = [True] + [False] * len(run)
     for i in range(len(run)):
         if reached[i]:
             for size in deny.heads.get(run[i:i + 3], ()):
-                if i + size <= len(run) and size < len(run) and run[i:i + size] in deny.terms:
+                piece = run[i:i + size]
+                if (i + size <= len(run) and size < len(run)
+                        and deny.terms.get(piece, BUILTIN_NAMES) not in MULTILINGUAL):
                     reached[i + size] = True
     return reached[-1]

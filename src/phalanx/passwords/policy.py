@@ -28,17 +28,28 @@ from typing import Protocol
 
 from phalanx.passwords.denylist import FUZZY_MAX, FUZZY_MIN, DenyList
 from phalanx.passwords.digests import common_password_digest
-from phalanx.passwords.normalise import core_span, fold, from_cyrillic_layout, unleet
+from phalanx.passwords.letters import WORDLIKE_MEAN_BITS, WORDLIKE_MEAN_BITS_CYRILLIC, letter_bits
+from phalanx.passwords.normalise import (
+    core_span,
+    fold,
+    from_cyrillic_layout,
+    to_cyrillic_layout,
+    unleet,
+)
 from phalanx.passwords.parts import Split, split_ending, split_parts
 from phalanx.passwords.strength import guesses_log10
 
 MIN_PARTS = 3  # three random words
+LOOSE_MAX = 0  # letters outside every piece that still leave a word "dressed up"
 # What each kind of piece is called when a password is refused for having too few parts.
-_PIECE_WORDS = {"term": "common words or names",
+_PIECE_WORDS = {"first_name": "a first name", "surname": "a surname",
+                "term": "common words or names",
                 "wordlike": "something that reads like a name or a word",
                 "reversed": "a word spelt backwards", "repeat": "a repeated piece",
                 "sequence": "a run like 12345 or abcd", "date": "a date", "year": "a year",
                 "appended": "digits or symbols added at the ends"}
+
+_TERM_WORDS = {"first_name": "a first name", "surname": "a surname"}
 
 
 class PwnedLookup(Protocol):
@@ -126,21 +137,25 @@ def _check_pwned(password: str, policy: Policy, found: _Findings) -> int:
     return 0
 
 
-def _check_words(folded: str, policy: Policy, names: set[str], found: _Findings) -> float:
+def _check_words(folded: str, policy: Policy, names: set[str], found: _Findings,
+                 look_alikes: bool = True) -> float:
     start, end = core_span(folded)
     core = folded[start:end]
     if not core:
         return 0.0
     best: Split | None = None
-    for form in unleet(core):
+    for form in unleet(core) if look_alikes else (core,):
         _check_base_word(form, policy.deny, found)
         split = split_parts(form, policy.deny, names, core)
         if best is None or split.parts < best.parts:
             best = split
     assert best is not None
-    on_word = bool(best.kinds)
-    best += (split_ending(folded[:start], policy.deny, on_word)
-             + split_ending(folded[end:], policy.deny, on_word))
+    # a sprayer's ending goes on a word, or words, and nothing else (Winter2024!,
+    # alena_plotnikova_1995, Covid-19-Vaccine!), not on random letters around a word
+    # (26had8yq05q2)
+    on_word = bool(best.kinds) and best.loose <= LOOSE_MAX
+    best += (split_ending(folded[:start], policy.deny, on_word, core)
+             + split_ending(folded[end:], policy.deny, on_word, core))
     if best.parts < policy.min_parts:
         found.terms.extend(best.terms)
         found.add("guessable_parts", _parts_message(best, names))
@@ -166,25 +181,49 @@ def _check_digest(folded: str, found: _Findings) -> None:
 
 
 def _check_layout(folded: str, policy: Policy, names: set[str], found: _Findings) -> None:
-    """The same keys pressed with a Russian or Ukrainian layout on are the same password."""
+    """The same keys pressed with the other layout on are the same password.
+
+    Cyrillic letters are read as the QWERTY keys pressed (йцукен is qwerty); Latin ones that
+    do not read like words as they are, as the Russian keys pressed (dfczcghjcbnm is
+    васяспросить).
+    """
     typed = from_cyrillic_layout(folded)
-    if typed == folded:
+    if typed != folded:
+        latin = _Findings()
+        _check_lists(typed, policy, latin)
+        _check_words(typed, policy, names, latin)
+        weak = guesses_log10(typed) < policy.min_guesses_log10
+        if latin.reasons or weak:
+            found.terms.extend(latin.terms)
+            found.add("other_layout", "Typed with a Russian or Ukrainian keyboard layout "
+                      "switched on, it is a password attackers try (the same keys spell it in "
+                      "English).")
         return
-    latin = _Findings()
-    _check_lists(typed, policy, latin)
-    _check_words(typed, policy, names, latin)
-    weak = guesses_log10(typed) < policy.min_guesses_log10
-    if latin.reasons or weak:
-        found.terms.extend(latin.terms)
-        found.add("other_layout", "Typed with a Russian or Ukrainian keyboard layout switched "
-                  "on, it is a password attackers try (the same keys spell it in English).")
+    if not folded.isascii() or _reads_as_words(folded, WORDLIKE_MEAN_BITS):
+        return  # no letters, or they read like words as they are
+    russian = to_cyrillic_layout(folded)
+    if not _reads_as_words(russian, WORDLIKE_MEAN_BITS_CYRILLIC):
+        return  # nor do they as Russian ones
+    meant = _Findings()
+    _check_lists(russian, policy, meant)
+    _check_words(russian, policy, set(), meant, look_alikes=False)
+    if meant.reasons:
+        found.add("other_layout", "It is Russian typed with the English keyboard layout "
+                  "switched on: the same keys spell guessable Russian words or names.")
+
+
+def _reads_as_words(text: str, mean_bits: float) -> bool:
+    """Do the letters of `text` (all of them: none is True) read like words of a language?"""
+    bits = [b for b in letter_bits(text) if b == b]
+    return sum(bits) <= mean_bits * len(bits)
 
 
 def _check_base_word(form: str, deny: DenyList, found: _Findings) -> None:
     if form in deny.terms:
         found.terms.append(form)
-        found.add("banned_word", "It is a common word or password with capitals, look-alike "
-                  f"characters or digits and symbols added ({deny.source_of(form)}).")
+        what = _TERM_WORDS.get(deny.kind_of(form), "a common word or password")
+        found.add("banned_word", f"It is {what} with capitals, look-alike characters or digits "
+                  f"and symbols added ({deny.source_of(form)}).")
         return
     near = near_term(form, deny) if FUZZY_MIN <= len(form) <= FUZZY_MAX + 1 else None
     if near is not None:

@@ -27,6 +27,14 @@ def _refusal(password: str, policy: Policy) -> dict[str, str]:
     # a name-like word of no list plus a name and a year: a person's name and birth year
     ("korvelina_darya_1987", "qxbgzkpfjr_darya_1987", "reads like a name or a word"),
     ("velminova.darya", "qxwbzkpfjr.darya", "reads like a name or a word"),
+    # names of other languages (faker), accents dropped, Slavic surnames in both genders
+    ("Svetlana.Shapoval1987", "Svetlana.Qxwzkrbp1987", "a first name, a surname and a year"),
+    ("Łukasz.Kowalczyk85", "Łukasz.Qxwzkrbp85", "a first name, a surname"),
+    ("alena_plotnikova_1995", "alena_qzxwvkrbtp_1995", "a first name, something that reads"),
+    # a first name and a name-like piece run together: a names-by-names combinator
+    ("veralipatnikova", "veraqxzwbkpfjtv", "a first name and something that reads like"),
+    # Cyrillic names read by a Cyrillic letter model
+    ("плотникова1995", "щцжфхъэыщцжб1995", "reads like a name or a word"),
 ])
 def test_guessable_piece_is_refused_and_the_near_miss_passes(
         builtin_policy: Policy, guessable: str, near_miss: str, said: str) -> None:
@@ -47,6 +55,13 @@ def test_password_typed_with_the_cyrillic_layout_is_refused(builtin_policy: Poli
     assert "other_layout" in _refusal("зфыыцщкв2024!", builtin_policy)  # Password2024!
     assert "other_layout" in _refusal("йцукенгшщзхъ", builtin_policy)  # qwertyuiop[]
     assert check_password("щлжхэыбвтюяэ", builtin_policy).accepted  # random keys
+
+
+def test_russian_typed_with_the_english_layout_is_refused(builtin_policy: Policy) -> None:
+    assert "other_layout" in _refusal("dfczcghjcbnm", builtin_policy)  # васяспросить
+    assert "other_layout" in _refusal("vfrcbv1990!!", builtin_policy)  # максим1990
+    assert check_password("dfqzxghjwbnm", builtin_policy).accepted  # random keys
+    assert check_password("coffee-train-fish", builtin_policy).accepted  # reads as English
 
 
 @pytest.mark.parametrize("password", ["passwordpassword", "1qaz2wsx3edc4rfv", "aaaaaaaaaaaa",

@@ -1,0 +1,77 @@
+"""Bench: where the letter model's "reads like a word or a name" threshold falls (issue 3).
+
+    .venv/bin/python bench/passwords_letters.py [--held-out 3000] [--random 20000]
+
+For each script (Latin, Cyrillic) the model is trained without a random sample of surnames
+(every spelling of them left out: both genders, every transliteration), then it prints, for a
+range of thresholds (mean bits per letter), the share of those held-out surnames of 4-14
+letters that read as word-like, and the share of random letter strings of 4-14 letters that
+do. The threshold in letters.py is where random strings stay rare (about 0.4 %). No password
+list is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from phalanx.passwords import letters
+from phalanx.passwords.names import SURNAME, _faker_names, dictionary, spellings
+
+RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+THRESHOLDS = (3.6, 3.7, 3.8, 3.9, 4.0, 4.1, 4.2, 4.3, 4.4, 4.5)
+
+
+def cost(bits: dict[str, float], word: str) -> float:
+    context, total = "^^", 0.0
+    for char in word:
+        total += bits[context + char]
+        context = context[1] + char
+    return total
+
+
+def report(label: str, bits: dict[str, float], held: list[str], alphabet: str,
+           n_random: int) -> None:
+    chooser = random.Random(1)
+    noise = ["".join(chooser.choice(alphabet) for _ in range(chooser.randint(4, 14)))
+             for _ in range(n_random)]
+    print(f"{label}: {len(held):,} held-out surnames, {n_random:,} random strings")
+    for limit in THRESHOLDS:
+        names = sum(cost(bits, w) <= limit * len(w) for w in held) / len(held)
+        rand = sum(cost(bits, w) <= limit * len(w) for w in noise) / len(noise)
+        print(f"  {limit:.1f} bits/letter: surnames {names:6.1%}   random {rand:6.2%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--held-out", type=int, default=3000)
+    parser.add_argument("--random", type=int, default=20_000)
+    args = parser.parse_args()
+    chooser = random.Random(7)
+    names = dictionary()
+    surnames = sorted({name for name, kind in _faker_names() if kind == SURNAME
+                       if spellings(name)} | set(FREQUENCY_LISTS["surnames"]))
+    latin = [n for n in surnames if n.isascii()]
+    cyrillic = [n for n in surnames if any(c in RUSSIAN for c in n.lower())]
+    for label, pool, alphabet in (("Latin", latin + cyrillic, letters.LATIN),
+                                  ("Cyrillic", cyrillic, RUSSIAN)):
+        held = chooser.sample(pool, min(args.held_out, len(pool) // 3))
+        left_out = set().union(*(spellings(n, surname=True) for n in held))
+        if alphabet == letters.LATIN:
+            words = [w for w in letters.training_words() if w not in left_out]
+            tests = [min(f for f in spellings(n) if f.isascii()) for n in held]
+            bits = letters.train(words)
+        else:
+            words = [w for w in letters.cyrillic_training_words() if w not in left_out]
+            tests = [n.lower() for n in held]
+            bits = letters.train(words, letters.CYRILLIC)
+        tests = [w for w in tests if len(w) in letters.WORDLIKE_LENGTHS
+                 and all(letters.script(c) for c in w)]
+        report(label, bits, tests, alphabet, args.random)
+    print(f"dictionary: {len(names.kinds):,} names, {len(names.words):,} words")
+
+
+if __name__ == "__main__":
+    main()
