@@ -53,11 +53,11 @@ def script(char: str) -> int:
 def train(words: Iterable[str], alphabet: str = LATIN) -> dict[str, float]:
     """Bits of every letter after every two-character context ('^' = start of a run)."""
     run_of = re.compile(f"[{alphabet}]+")
-    trigrams: Counter[str] = Counter()
-    for word in words:
-        for run in run_of.findall(word):
-            padded = _START * 2 + run
-            trigrams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    # every run after two start marks, all in one string: a trigram that ends in a start
+    # mark straddles two runs and is dropped
+    text = "".join(_START * 2 + run for word in words for run in run_of.findall(word))
+    trigrams = Counter(a + b + c for a, b, c in zip(text, text[1:], text[2:], strict=False)
+                       if c != _START)
     bigrams: Counter[str] = Counter()
     unigrams: Counter[str] = Counter()
     contexts2: Counter[str] = Counter()

@@ -26,7 +26,7 @@ import importlib
 import pkgutil
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -77,12 +77,13 @@ class NameDictionary:
 def dictionary() -> NameDictionary:
     """Every name and word of faker's locales, in the forms above; built once."""
     kinds: dict[str, str] = {}
-    for name, kind in _faker_names():
+    for name, kind in dict.fromkeys(_faker_names()):
         for form in spellings(name, surname=kind == SURNAME):
             # a name that is a first name anywhere is called one
             if kinds.get(form) != FIRST_NAME:
                 kinds[form] = kind
-    words = frozenset(form for word in _faker_words() for form in spellings(word)) - set(kinds)
+    words = frozenset(form for word in set(_faker_words()) for form in spellings(word))
+    words -= kinds.keys()
     return NameDictionary(kinds, words)
 
 
@@ -111,6 +112,8 @@ def _forms(piece: str) -> set[str]:
                 text = text.replace(letters, latin)
             forms.add(_latin(text))
         return forms
+    if piece.isascii():
+        return {_LETTERS.sub("", piece)}
     return {_latin(piece), _latin(piece.translate(_UMLAUTS))}
 
 
@@ -129,8 +132,12 @@ def _other_gender(form: str) -> Iterator[str]:
 
 def _readable(text: str) -> bool:
     """Written in a script anyascii turns into the Latin spelling people use."""
-    return all(unicodedata.name(char, "?").split()[0] in _SCRIPTS
-               for char in text if char.isalpha())
+    return text.isascii() or all(map(_readable_letter, text))
+
+
+@cache
+def _readable_letter(char: str) -> bool:
+    return not char.isalpha() or unicodedata.name(char, "?").split()[0] in _SCRIPTS
 
 
 def _faker_names() -> Iterator[tuple[str, str]]:
@@ -159,13 +166,38 @@ def _entries(values: object) -> Iterator[str]:
             yield value[-1]
 
 
-def _faker_words() -> Iterable[str]:
-    """The common words of every language faker's lorem providers have."""
-    import faker.providers.lorem as lorem
+# faker's providers whose locale data is words of the locale's language: lorem text, job
+# titles, colours, month and day names, and place and street names
+_WORD_PROVIDERS = ("lorem", "job", "color", "date_time", "address", "company")
+_WORD = re.compile(r"[^\W\d_]+")
 
-    latin = importlib.import_module(f"{lorem.__name__}.la").Provider.word_list
-    for module in pkgutil.iter_modules(lorem.__path__):
-        provider = importlib.import_module(f"{lorem.__name__}.{module.name}").Provider
-        words = vars(provider).get("word_list", ())
-        if words != latin:  # lorem ipsum is not a language people write passwords in
-            yield from (word for word in words if isinstance(word, str))
+
+def _faker_words() -> Iterator[str]:
+    """The words of every language in faker's locale data (not lorem ipsum's Latin)."""
+    import faker.providers as providers
+
+    latin = importlib.import_module(f"{providers.__name__}.lorem.la").Provider.word_list
+    for kind in _WORD_PROVIDERS:
+        package = importlib.import_module(f"{providers.__name__}.{kind}")
+        for module in pkgutil.iter_modules(package.__path__):
+            provider = getattr(importlib.import_module(f"{package.__name__}.{module.name}"),
+                               "Provider", None)
+            for name, values in vars(provider).items() if provider else ():
+                if name.startswith("_") or values == latin:
+                    continue
+                for text in _texts(values):
+                    if "{" not in text and "#" not in text:  # not a format
+                        yield from _WORD.findall(text)
+
+
+def _texts(values: object) -> Iterator[str]:
+    if isinstance(values, str):
+        yield values
+    elif isinstance(values, (tuple, list)):
+        for value in values:
+            if isinstance(value, str):
+                yield value
+    elif isinstance(values, dict):
+        for key, value in values.items():
+            yield from _texts(key)
+            yield from _texts(value)

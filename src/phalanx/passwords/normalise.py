@@ -105,7 +105,7 @@ def _byte_table(codec: str) -> dict[str, int]:
 # UTF-8 read back as Windows-1252 (Western lists) or Windows-1251 (Russian sites), sometimes
 # twice. Where the middle step lost a byte (cp1252 leaves five bytes undefined: 'Ñ\ufffd' was
 # 'с' or 'я'), the character is unknown and becomes U+FFFD; where it turned a no-break space
-# into a space ('Ð ' was 'Р'), the space is read back as one.
+# into a space ('Ð ' was 'Р', 'â€ ' was '†'), the space is read back as one.
 _BYTES = {codec: _byte_table(codec) for codec in ("cp1252", "cp1251")}
 _LOST = re.compile("[ÐÑ]\ufffd")
 _SPACED = re.compile("(?<=[ÐÑ]) ")
@@ -126,7 +126,8 @@ def decode_mojibake(line: str) -> str:
 
 def _decode_once(line: str) -> str:
     marked = _LOST.sub("ï¿½", line)
-    for text in dict.fromkeys((marked, _SPACED.sub("\xa0", marked))):
+    for text in dict.fromkeys((marked, _SPACED.sub("\xa0", marked),
+                               marked.replace(" ", "\xa0"))):
         for table in _BYTES.values():
             try:
                 repaired = bytes(table[char] for char in text).decode("utf-8")

@@ -43,6 +43,21 @@ WORD_BITS = math.log2(7776)
 _KIND_BITS = {"digit": math.log2(10), "symbol": math.log2(33), "separator": math.log2(4),
               "letter": math.log2(26)}
 _CYRILLIC_LETTER_BITS = math.log2(33)
+# Keyboard walks: keys next to one another on a QWERTY keyboard (as zxcvbn's spatial matcher
+# and hashcat's kwprocessor walk them). Each key's neighbours: left and right, the two above
+# and the two below it on the staggered rows.
+_ROWS = ("1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./")
+_NEIGHBOURS = {
+    key: frozenset(
+        _ROWS[r2][c2] for r2, c2 in ((r, c - 1), (r, c + 1), (r - 1, c), (r - 1, c + 1),
+                                     (r + 1, c - 1), (r + 1, c))
+        if 0 <= r2 < len(_ROWS) and 0 <= c2 < len(_ROWS[r2])) | {key}
+    for r, row in enumerate(_ROWS) for c, key in enumerate(row)}
+WALK_MIN = 4  # three adjacent keys turn up in ordinary words (sad, wer, poi)
+# a walk is worth its first key and, for every further key, which of the (about six)
+# neighbours or the same key again it is
+WALK_START_BITS = math.log2(sum(map(len, _ROWS)))
+WALK_STEP_BITS = math.log2(7)
 _YEAR_IN = re.compile(rf"(?<!\d){YEAR}(?!\d)")
 _SEPARATORS = frozenset("-_. ")
 REVERSED_BITS = 1.0
@@ -63,7 +78,7 @@ APPENDED_FREE = 4
 class Split:
     parts: float
     pieces: tuple[tuple[str, str], ...]  # (kind, text) of every piece longer than a character
-    loose: int = 0  # letters outside every piece
+    loose: int = 0  # letters outside every piece, not in a stretch that reads like a word
 
     def __add__(self, other: Split) -> Split:
         return Split(self.parts + other.parts, self.pieces + other.pieces,
@@ -134,6 +149,7 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "",
     cost[_FREE][0] = 0.0
     free, by_model, at_random = cost
     reversed_at = _reversed_terms(text, deny)
+    walks = _walk_ends(original)
     name_lengths = {len(name) for name in names}
     for i in range(n):
         here, src = min((free[i], _FREE), (by_model[i], _MODEL), (at_random[i], _RANDOM))
@@ -157,7 +173,10 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "",
         for j, extra, kind, piece in _pieces_at(text, original, i, deny, names, name_lengths,
                                                  reversed_at, model, runs[i]):
             _relax(cost, back, j, _FREE, here + extra, (i, src, kind, piece))
-    return _result(cost, back, original)
+        for j in range(i + WALK_MIN, walks[i] + 1):
+            bits = WALK_START_BITS + (j - i - 1) * WALK_STEP_BITS
+            _relax(cost, back, j, _FREE, here + bits / WORD_BITS, (i, src, "walk", original[i:j]))
+    return _result(cost, back, original, model)
 
 
 def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str],
@@ -198,6 +217,15 @@ def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str]
     return found
 
 
+def _walk_ends(original: str) -> list[int]:
+    """For each position, the end of the longest keyboard walk that starts there."""
+    ends = list(range(1, len(original) + 1))
+    for i in range(len(original) - 2, -1, -1):
+        if original[i + 1] in _NEIGHBOURS.get(original[i], ()):
+            ends[i] = ends[i + 1]
+    return ends
+
+
 def _letter_runs(scripts: list[int]) -> list[tuple[int, int]]:
     """(start, end) of the run of letters of one script each position is in; (i, i) if none."""
     runs = [(i, i) for i in range(len(scripts))]
@@ -220,19 +248,36 @@ def _relax(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
 
 
 def _result(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
-            original: str) -> Split:
+            original: str, model: list[float]) -> Split:
     j = len(original)
     total, state = min((cost[s][j], s) for s in (_FREE, _MODEL, _RANDOM))
     pieces: list[tuple[str, str]] = []
+    by_model: list[int] = []  # positions of letters the letter model read
     loose = 0
     while j > 0:
-        i, state, kind, piece = back[state][j]
+        i, previous, kind, piece = back[state][j]
         if kind:
             pieces.append((kind, piece))
         elif original[i].isalpha():
-            loose += 1
-        j = i
-    return Split(total, tuple(pieces[::-1]), loose)
+            if state == _MODEL:
+                by_model.append(i)
+            else:
+                loose += 1
+        j, state = i, previous
+    return Split(total, tuple(pieces[::-1]), loose + _not_wordlike(by_model[::-1], model, original))
+
+
+def _not_wordlike(positions: list[int], model: list[float], original: str) -> int:
+    """How many of these letters (read by the letter model) are in stretches that do not
+    read like a word (alija in alija-gatina does, byqosq in hadbyqosq does not)."""
+    count, start = 0, 0
+    for k in range(1, len(positions) + 1):
+        if k == len(positions) or positions[k] != positions[k - 1] + 1:
+            stretch = model[positions[start]:positions[k - 1] + 1]
+            if not word_like(stretch, cyrillic=script(original[positions[start]]) == 2):
+                count += len(stretch)
+            start = k
+    return count
 
 
 def _kind(char: str) -> str:

@@ -14,14 +14,17 @@ a member of staff learns all that is wrong at once. The rules (see docs/password
    language, and letters as cheap as a cracker's letter model makes them. Three random words
    count three parts and pass; "NorthwickHospital2024!" with `northwick` configured counts two;
 6. it is the MD5 or SHA-1 hex digest of a common password (lists of "random-looking"
-   passwords are full of these);
+   passwords are full of these), or a common password in hashcat's $HEX[...] notation, or
+   has characters lost to a character-set conversion (U+FFFD);
 7. typed with a Russian/Ukrainian keyboard layout, it is a password refused above
-   ("йцукен" is "qwerty", "зфыыцщкв" is "password");
+   ("йцукен" is "qwerty", "зфыыцщкв" is "password"), or, typed with the English layout, a
+   guessable Russian one ("dfczcghjcbnm" is "васяспросить");
 8. a strength estimate (zxcvbn) below the floor: keyboard walks, repeats, sequences.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -46,9 +49,12 @@ _PIECE_WORDS = {"first_name": "a first name", "surname": "a surname",
                 "term": "common words or names",
                 "wordlike": "something that reads like a name or a word",
                 "reversed": "a word spelt backwards", "repeat": "a repeated piece",
-                "sequence": "a run like 12345 or abcd", "date": "a date", "year": "a year",
+                "sequence": "a run like 12345 or abcd",
+                "walk": "keys next to one another on the keyboard", "date": "a date",
+                "year": "a year",
                 "appended": "digits or symbols added at the ends"}
 
+_HEX_NOTATION = re.compile(r"\$hex\[((?:[0-9a-f]{2})+)\]")
 _TERM_WORDS = {"first_name": "a first name", "surname": "a surname"}
 
 
@@ -113,6 +119,7 @@ def check_password(password: str, policy: Policy, user_names: Iterable[str] = ()
     parts = _check_words(folded, policy, names, found)
     _check_digest(folded, found)
     _check_layout(folded, policy, names, found)
+    _check_encoding(folded, policy, user_names, found)
     guesses = guesses_log10(password, sorted(names))
     if guesses < policy.min_guesses_log10:
         found.add("weak", "It follows a pattern password crackers try early (a keyboard "
@@ -171,6 +178,21 @@ def _parts_message(split: Split, names: set[str]) -> str:
     opening = f"It is built from {built}, with little else" if built else (
         "It reads like a word or a name, which crackers try long before random letters")
     return f"{opening}: attackers try such passwords early. Add more unrelated words instead."
+
+
+def _check_encoding(folded: str, policy: Policy, user_names: Iterable[str],
+                    found: _Findings) -> None:
+    """Text that is not what a person typed: characters lost in a conversion between
+    encodings (U+FFFD, '�'), or hashcat's $HEX[...] notation of another password."""
+    if "\ufffd" in folded:
+        found.add("unreadable", "It contains a character that was lost when the text was "
+                  "converted between character sets (shown as �): type the password again.")
+    hex_form = _HEX_NOTATION.fullmatch(folded)
+    if hex_form is not None:
+        decoded = bytes.fromhex(hex_form.group(1)).decode("utf-8", errors="replace")
+        if not check_password(decoded, policy, user_names).accepted:
+            found.add("hex_notation", "It is a password attackers try, written in the $HEX[...] "
+                      "notation of password-cracking tools.")
 
 
 def _check_digest(folded: str, found: _Findings) -> None:

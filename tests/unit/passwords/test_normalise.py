@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from phalanx.passwords.normalise import decode_mojibake, from_cyrillic_layout
+from phalanx.passwords.normalise import (
+    decode_mojibake,
+    fold,
+    from_cyrillic_layout,
+    to_cyrillic_layout,
+)
 
 
 @pytest.mark.parametrize(("garbled", "meant"), [
@@ -26,3 +31,21 @@ def test_text_that_is_not_mojibake_is_left_alone(text: str) -> None:
 def test_cyrillic_layout_reads_as_qwerty_keys() -> None:
     assert from_cyrillic_layout("зфыыцщкв") == "password"
     assert from_cyrillic_layout("password") == "password"
+
+
+def test_mojibake_with_every_no_break_space_lost_is_repaired() -> None:
+    # UTF-8 read as Windows-1251, then again as Windows-1252, no-break spaces turned to spaces
+    garbled = ("йцукен".encode().decode("cp1251").encode().decode("cp1252")
+               .replace("\xa0", " "))
+    assert " " in garbled
+    assert decode_mojibake(garbled) == "йцукен"
+
+
+def test_english_layout_reads_as_russian_keys() -> None:
+    assert to_cyrillic_layout("ghbdtn") == "привет"
+    assert to_cyrillic_layout("12345!") == "12345!"
+
+
+def test_accented_latin_letters_fold_to_what_people_type() -> None:
+    assert fold("Łukasz.MÜLLER-Straße") == "lukasz.muller-strasse"
+    assert fold("Юлия") == "юлия"  # Cyrillic stays Cyrillic

@@ -64,6 +64,21 @@ def test_russian_typed_with_the_english_layout_is_refused(builtin_policy: Policy
     assert check_password("coffee-train-fish", builtin_policy).accepted  # reads as English
 
 
+def test_text_that_is_not_what_a_person_typed(builtin_policy: Policy) -> None:
+    hashcat = "$HEX[" + b"Password2024!".hex() + "]"
+    assert "hex_notation" in _refusal(hashcat, builtin_policy)
+    assert check_password("$HEX[" + b"x7Kp2mQ9vL4s#Tzq".hex() + "]",
+                          builtin_policy).accepted
+    assert "unreadable" in _refusal("correct\ufffdhorse\ufffdbattery", builtin_policy)
+
+
+def test_a_keyboard_walk_is_one_piece(builtin_policy: Policy) -> None:
+    assert ("walk", "rfvgyhn") in split_parts("pebble_rfvgyhn_lantern", builtin_policy.deny,
+                                              set()).pieces
+    assert "walk" not in split_parts("pebble_rqvmyzn_lantern", builtin_policy.deny,
+                                     set()).kinds
+
+
 @pytest.mark.parametrize("password", ["passwordpassword", "1qaz2wsx3edc4rfv", "aaaaaaaaaaaa",
                                       "123456789012", "iloveyou1234", "qwertyuiopasdf"])
 def test_brief_examples_are_refused(builtin_policy: Policy, password: str) -> None:
