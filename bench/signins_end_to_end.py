@@ -9,8 +9,9 @@ this 2-core machine. The logs are made once by the simulator (Entra JSON lines, 
 lines, sshd syslog) and kept under /tmp/phalanx-e2e/ for the next run (--cache elsewhere).
 The scan runs as a user runs it, `python -m phalanx.cli.main signins scan LOGS --format json`,
 in a child process: wall time is the whole command (start-up, reading, detection, the JSON
-report); memory is the peak of the sum of the resident sets of the command and any worker
-processes it starts, sampled every 20 ms (and the kernel's peak of the largest process).
+report); memory is the peak of the sum of the proportional set sizes (PSS: a page shared by
+several processes counts once) of the command and the worker processes it starts, sampled
+every 50 ms, and the kernel's peak resident set of the largest single process.
 The findings are then matched against truth.json with bench/detection_compare.py's rules.
 """
 
@@ -49,29 +50,30 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _tree(root: int, cpu: dict[int, float]) -> int:
-    """Resident set (KB) of `root` and every descendant, from /proc (no psutil here); records
-    each process's CPU seconds so far in `cpu`."""
+    """Memory (KB) of `root` and every descendant, from /proc (no psutil here): the sum of
+    their proportional set sizes, so pages the workers share with the fork server count once.
+    Records each process's CPU seconds so far in `cpu`."""
     total, pending = 0, [root]
     while pending:
         pid = pending.pop()
         try:
-            with open(f"/proc/{pid}/statm") as stream:
-                total += int(stream.read().split()[1]) * PAGE_KB
+            with open(f"/proc/{pid}/smaps_rollup") as stream:
+                total += next(int(line.split()[1]) for line in stream if line.startswith("Pss:"))
             with open(f"/proc/{pid}/stat") as stream:
                 fields = stream.read().rsplit(")", 1)[1].split()
             cpu[pid] = max(cpu.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / TICKS)
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as stream:
                     pending.extend(int(c) for c in stream.read().split())
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError, IndexError, StopIteration):
             continue  # the process ended between two reads
     return total
 
 
 def run_scan(folder: Path, output: Path) -> tuple[float, float, float, float]:
-    """(wall s, CPU s of the scan and its workers, peak tree RSS MB, peak single-process MB).
+    """(wall s, CPU s of the scan and its workers, peak tree PSS MB, peak single-process MB).
 
-    The workers' CPU is sampled from /proc like their memory (to within a sample's 20 ms)."""
+    The workers' CPU is sampled from /proc like their memory (to within a sample's 50 ms)."""
     logs = sorted(str(p) for p in folder.iterdir() if p.name != "truth.json")
     command = [
         sys.executable, "-m", "phalanx.cli.main", "signins", "scan", *logs,
@@ -86,7 +88,7 @@ def run_scan(folder: Path, output: Path) -> tuple[float, float, float, float]:
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], _tree(child.pid, cpu))
-            done.wait(0.02)
+            done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -98,6 +100,9 @@ def run_scan(folder: Path, output: Path) -> tuple[float, float, float, float]:
     if child.returncode != 0:
         raise SystemExit(f"scan failed with exit status {child.returncode}")
     cpu[child.pid] = usage.ru_utime + usage.ru_stime  # exact for the command itself
+    workers = sorted((v for k, v in cpu.items() if k != child.pid and v >= 0.5), reverse=True)
+    split = ", ".join(f"{v:.1f}" for v in workers) or "none"
+    print(f"  CPU seconds: the command {cpu[child.pid]:.1f}; its workers {split}")
     return wall, sum(cpu.values()), peak[0] / 1024, usage.ru_maxrss / 1024
 
 
@@ -145,8 +150,8 @@ def main() -> None:
         wall, cpu, tree_mb, single_mb = run_scan(folder, output)
         results.append(wall)
         print(
-            f"scan {number}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {tree_mb:,.0f} MB "
-            f"(all processes together; largest single process {single_mb:,.0f} MB)",
+            f"scan {number}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {tree_mb:,.0f} MB "
+            f"(all processes together, PSS; largest single process {single_mb:,.0f} MB RSS)",
             flush=True,
         )
     document = json.loads(output.read_text(encoding="utf-8"))

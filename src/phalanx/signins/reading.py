@@ -230,24 +230,11 @@ def _one_batch(batches: list[pa.RecordBatch]) -> pa.RecordBatch | None:
 
 
 def _frames(batches: Iterator[pa.RecordBatch]) -> Iterator[pl.DataFrame]:
-    """Compact batches as frames, a few at a time so that the Arrow copy does not pile up."""
-    pending: list[pa.RecordBatch] = []
-    rows = 0
+    """Compact batches as frames, one each: Arrow's copy goes as soon as Polars has its own."""
     for batch in batches:
-        pending.append(batch)
-        rows += batch.num_rows
-        if rows >= 1_000_000:
-            yield _frame(pending)
-            pending, rows = [], 0
-    if pending:
-        yield _frame(pending)
-
-
-def _frame(batches: list[pa.RecordBatch]) -> pl.DataFrame:
-    table = pa.Table.from_batches(batches, schema=COMPACT_SCHEMA).unify_dictionaries()
-    frame = pl.from_arrow(table.combine_chunks(), rechunk=False)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
+        frame = pl.from_arrow(batch, rechunk=False)
+        assert isinstance(frame, pl.DataFrame)
+        yield frame
 
 
 def _empty() -> pl.DataFrame:

@@ -97,7 +97,11 @@ def _drop_typos(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
     pairs = failures.select("source", "account").unique()
     successes = (
         frame.select("source", "account", "time", "is_success")
-        .filter(pl.col("is_success") & pl.col("source").is_in(pairs["source"].unique().implode()))
+        .filter(
+            pl.col("is_success")
+            & pl.col("source").is_in(pairs["source"].unique().implode())
+            & pl.col("account").is_in(pairs["account"].unique().implode())
+        )
         .join(pairs, on=["source", "account"], how="semi")
         .select("source", "account", pl.col("time").alias("resolved_at"))
         .sort("resolved_at")
@@ -155,8 +159,9 @@ def _fingerprint_profile(frame: pl.DataFrame, failures: pl.DataFrame, hours: int
     failed = failures.select(FINGERPRINT, "account").unique()
     succeeded = (
         frame.select("account", "is_success", "log_source", "protocol", "client", "target")
-        .filter(pl.col("is_success"))
-        .join(failed.select("account").unique(), on="account", how="semi")
+        .filter(  # as a semi join on the failing accounts, without copying every success first
+            pl.col("is_success") & pl.col("account").is_in(failed["account"].unique().implode())
+        )
         .select(fingerprint().alias(FINGERPRINT), "account")
         .unique()
     )
@@ -196,8 +201,10 @@ def _attach_compromised(
     """A wave's target that then signs in (or passes the password check) from one of the
     wave's own sources has had its password guessed."""
     touched = rows.select("episode", "source", "account", "time")
-    proven = frame.filter(
-        pl.col("is_proven") & pl.col("source").is_in(touched["source"].unique().implode())
+    proven = frame.select("source", "account", "time", "outcome", "code", "is_proven").filter(
+        pl.col("is_proven")
+        & pl.col("source").is_in(touched["source"].unique().implode())
+        & pl.col("account").is_in(touched["account"].unique().implode())
     )
     hits = touched.join(proven, on=["source", "account"], suffix="_ok").filter(
         (pl.col("time_ok") >= pl.col("time")) & (pl.col("time_ok") <= pl.col("time") + within)

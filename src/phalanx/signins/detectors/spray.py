@@ -29,6 +29,7 @@ TECHNIQUE = "T1110.003"
 # one of them signs in a moment later. A sprayer's targets mostly never do.
 MAX_RESOLVED_SHARE = 0.5
 RESOLVE_GRACE = timedelta(hours=1)
+_SLICE_ROWS = 1_000_000
 
 
 def detect(frame: pl.DataFrame, settings: SigninSettings) -> list[Finding]:
@@ -51,18 +52,24 @@ def _drop_shared_egress(
 ) -> None:
     grace = episodes.with_columns(pl.col("last") + RESOLVE_GRACE)
     successes = frame.select("source", "time", "account", "is_success")
-    resolved = (
-        rows_in_episodes(successes, grace, ["source"], where=pl.col("is_success"))
-        .group_by("episode")
-        .agg(pl.col("account").unique())
-    )
-    for row in resolved.iter_rows(named=True):
-        episode = found.get(row["episode"])
+    resolved: dict[int, set[str]] = {}
+    # A slice at a time: through a NAT address thousands sign in, and joining all of its
+    # successes to its episodes at once holds millions of rows.
+    for start in range(0, successes.height, _SLICE_ROWS):
+        inside = rows_in_episodes(
+            successes.slice(start, _SLICE_ROWS), grace, ["source"], where=pl.col("is_success")
+        )
+        for episode, accounts in (
+            inside.group_by("episode").agg(pl.col("account").cast(pl.String).unique()).iter_rows()
+        ):
+            resolved.setdefault(episode, set()).update(accounts)
+    for number, accounts in resolved.items():
+        episode = found.get(number)
         if episode is None:
             continue
-        share = len(set(row["account"]) & set(episode.accounts)) / len(episode.accounts)
+        share = len(accounts & set(episode.accounts)) / len(episode.accounts)
         if share >= MAX_RESOLVED_SHARE:
-            del found[row["episode"]]
+            del found[number]
 
 
 def _finding(episode: Episode) -> Finding:

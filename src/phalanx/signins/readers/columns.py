@@ -37,13 +37,24 @@ class Aspect:
     None are cached beyond the first `typed` values (whose exact type the caller has checked):
     1, 1.0 and True are equal keys in Python but not the same field to the record path, so a
     row holding a number, a list or an object is left to the record path.
+
+    Each output keeps its distinct values once, and a code's position among them, so a chunk's
+    column is one NumPy take however many combinations have been seen.
     """
 
     def __init__(self, function: Callable[..., tuple[Any, ...]], width: int, typed: int = 0):
         self.function = function
         self.typed = typed
+        self.width = width
         self.codes: dict[tuple[Any, ...], int] = {}
-        self.outputs: list[list[Any]] = [[] for _ in range(width)]
+        self._start()
+
+    def _start(self) -> None:
+        self.codes.clear()
+        self._values: list[list[Any]] = [[] for _ in range(self.width)]
+        self._positions: list[dict[Any, int]] = [{} for _ in range(self.width)]
+        self._of_code = np.full((self.width, 1024), -1, dtype=np.int32)
+        self._arrays: dict[int, tuple[int, pa.Array]] = {}
 
     def add(self, key: tuple[Any, ...]) -> int | None:
         """The code of a combination not seen yet; None when the record path must read the row."""
@@ -51,19 +62,49 @@ class Aspect:
             if value is not None and type(value) is not str:
                 return None
         code = self.codes[key] = len(self.codes)
-        for output, value in zip(self.outputs, self.function(*key), strict=True):
-            output.append(value)
+        if code >= self._of_code.shape[1]:
+            grown = np.full((self.width, 2 * code), -1, dtype=np.int32)
+            grown[:, :code] = self._of_code
+            self._of_code = grown
+        for output, value in enumerate(self.function(*key)):
+            if value is None:
+                continue  # stays -1: a null
+            positions = self._positions[output]
+            position = positions.get(value)
+            if position is None:
+                position = positions[value] = len(positions)
+                self._values[output].append(value)
+            self._of_code[output, code] = position
         return code
 
     def start_chunk(self) -> None:
         """Between chunks: forget everything once the cache has grown too large."""
         if len(self.codes) > MAX_DISTINCT:
-            self.codes.clear()
-            for output in self.outputs:
-                output.clear()
+            self._start()
+
+    def positions(self, output: int, rows: np.ndarray) -> np.ndarray:
+        """Each row's position among the output's distinct values (-1 where it is None)."""
+        return np.asarray(self._of_code[output][rows])
+
+    def values(self, output: int) -> list[Any]:
+        return self._values[output]
 
     def column(self, output: int, rows: np.ndarray) -> pa.DictionaryArray:
-        return dictionary(self.outputs[output], rows)
+        """Output `output` of each row's combination, dictionary-encoded."""
+        values = self._values[output]
+        size, dictionary = self._arrays.get(output, (-1, None))
+        if size != len(values) or dictionary is None:  # new values since last time
+            dictionary = pa.array(values, pa.string())
+            self._arrays[output] = (len(values), dictionary)
+        positions = self.positions(output, rows)
+        indices = pa.array(positions, pa.int32(), mask=positions < 0)
+        return pa.DictionaryArray.from_arrays(indices, dictionary)
+
+
+def machines(accounts: Aspect, rows: np.ndarray) -> pa.Array:
+    """The is_machine column from an account aspect whose fourth output is that flag."""
+    flags = np.array(accounts.values(3) or [False], dtype=bool)
+    return pa.array(flags[accounts.positions(3, rows)])
 
 
 def strings(values: list[Any]) -> tuple[pa.Array, np.ndarray]:
@@ -106,8 +147,14 @@ def iso_micros(column: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     starts, lengths = offsets[:-1], np.diff(offsets)
     ok = (lengths >= _SHORTEST) & (lengths <= _LONGEST) & (lengths != _SHORTEST + 1)
     ok &= column.is_valid().to_numpy(zero_copy_only=False)
-    last = max(len(data) - 1, 0)
-    chars = data[np.minimum(starts[:, None] + np.arange(_LONGEST), last)].astype(np.int64)
+    if (lengths == lengths[0]).all() and len(data) >= rows * lengths[0] and starts[0] == 0:
+        # One shape for every row (the usual case): the text is a matrix already.
+        width = int(lengths[0])
+        chars = np.zeros((rows, _LONGEST), dtype=np.int64)
+        chars[:, : min(width, _LONGEST)] = data[: rows * width].reshape(rows, width)[:, :_LONGEST]
+    else:
+        last = max(len(data) - 1, 0)
+        chars = data[np.minimum(starts[:, None] + np.arange(_LONGEST), last)].astype(np.int64)
     ok &= chars[np.arange(rows), np.minimum(lengths - 1, _LONGEST - 1)] == ord("Z")
     for position, char in _PUNCTUATION.items():
         ok &= chars[:, position] == char

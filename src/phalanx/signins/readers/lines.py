@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from phalanx.core.skips import MAX_EXAMPLES
 from phalanx.signins.readers.base import InputStats
 
-CHUNK_BYTES = 32 * 2**20
+CHUNK_BYTES = 16 * 2**20
 PIECE_BYTES = 128 * 2**20
 
 # A chunk's lines (as bytes.splitlines() gives them) -> its sign-ins (compact), counting records
@@ -75,9 +75,11 @@ def chunks(stream: Readable, size: int | None = None) -> Iterator[tuple[int, lis
         data = stream.read(size or CHUNK_BYTES)
         if not data:
             return
-        if not data.endswith(b"\n"):
-            data += stream.readline()  # a chunk ends where a line does ("\r\n" stays whole)
+        if data.endswith(b"\r"):  # perhaps half a "\r\n": keep the pair whole
+            data += stream.readline()
         lines = data.splitlines()
+        if not data.endswith((b"\n", b"\r")):  # the chunk ends inside a line: finish it
+            lines.extend((lines.pop() + stream.readline()).splitlines())
         yield number, lines
         number += len(lines)  # every line but the file's last ends in a line break
 

@@ -27,6 +27,7 @@ from phalanx.signins.readers.columns import (
     compact_batch,
     constant,
     iso_micros,
+    machines,
     merge_by_record,
     strings,
 )
@@ -191,7 +192,6 @@ def _flat_event(line: dict[str, Any]) -> _Event:
 # that is not a string), go through the record path above. Each distinct combination of event
 # data values goes once through windows_events.describe(), the record path's own mapping: the
 # account from its two fields, the source from the address fields, the rest from the codes.
-_OTHER_LAYOUTS = frozenset({"Event", "winlog", "event_data"})
 _ACCOUNT_FIELDS = ("TargetUserName", "TargetDomainName")
 _SOURCE_FIELDS = ("IpAddress", "WorkstationName", "ProcessName", "Workstation", "TargetDomainName")
 _RESULT_FIELDS = ("LogonType", "Status", "SubStatus", "TargetServerName", "SubjectUserName")
@@ -249,7 +249,12 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
         except orjson.JSONDecodeError:  # the record path says why (or reads it after decoding)
             _read_line(line.decode("utf-8", "replace"), number, slow, tally)
             continue
-        if type(event) is not dict or not event.keys().isdisjoint(_OTHER_LAYOUTS):
+        if (  # one of the other layouts (evtx_dump, Winlogbeat), or no object at all
+            type(event) is not dict
+            or "Event" in event
+            or "winlog" in event
+            or "event_data" in event
+        ):
             _read_line(line.decode(), number, slow, tally)
             continue
         get = event.get
@@ -263,13 +268,22 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
         computer = get("Computer") or get("Hostname") or get("computer_name")
         computer = computer if type(computer) is str else ""
         try:
-            key: tuple[Any, ...] = (event_id, *map(get, _ACCOUNT_FIELDS))
+            # The names of _ACCOUNT_FIELDS, _SOURCE_FIELDS and _RESULT_FIELDS, spelt out: a
+            # call to map() per row costs more than the lookups.
+            domain = get("TargetDomainName")
+            key: tuple[Any, ...] = (event_id, get("TargetUserName"), domain)
             who = accounts.get(key)
             who = _ACCOUNTS.add(key) if who is None else who
-            key = (event_id, computer, *map(get, _SOURCE_FIELDS))
+            key = (
+                event_id, computer, get("IpAddress"), get("WorkstationName"),
+                get("ProcessName"), get("Workstation"), domain,
+            )  # fmt: skip
             where = sources.get(key)
             where = _SOURCES.add(key) if where is None else where
-            key = (event_id, computer, *map(get, _RESULT_FIELDS))
+            key = (
+                event_id, computer, get("LogonType"), get("Status"), get("SubStatus"),
+                get("TargetServerName"), get("SubjectUserName"),
+            )  # fmt: skip
             how = results.get(key)
             how = _RESULTS.add(key) if how is None else how
         except TypeError:  # a list or an object in an event data field
@@ -299,7 +313,7 @@ def _columns(rows: list[tuple[Any, ...]], origin: str) -> tuple[pa.RecordBatch |
     batch = compact_batch({
         "time": pa.array(micros, pa.timestamp("us", tz="UTC")),
         "account": account(1, who), "account_raw": account(0, who),
-        "domain": account(2, who), "is_machine": pa.array(np.array(_ACCOUNTS.outputs[3])[who]),
+        "domain": account(2, who), "is_machine": machines(_ACCOUNTS, who),
         "source": _SOURCES.column(0, where), "source_kind": _SOURCES.column(1, where),
         "outcome": result(0, how), "failure_reason": result(1, how), "code": result(2, how),
         "protocol": result(3, how), "target": result(4, how), "client": result(5, how),
@@ -307,4 +321,4 @@ def _columns(rows: list[tuple[Any, ...]], origin: str) -> tuple[pa.RecordBatch |
         "origin": constant(origin, len(rows)), "record": pa.array(numbers, pa.int64()),
     })  # fmt: skip
     leftover = np.array(numbers, dtype=np.int64)[~ok].tolist()
-    return batch.filter(pa.array(ok)), leftover
+    return (batch if ok.all() else batch.filter(pa.array(ok))), leftover
