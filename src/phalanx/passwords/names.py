@@ -61,6 +61,23 @@ _CYRILLIC_GENDER = (("ова", "ов"), ("ева", "ев"), ("ина", "ин"), 
                     ("цкая", "цкий"))
 
 
+# Slavic names grow suffixes: surnames made from a first name (Davidyuk, Efimkin, Ivanov,
+# Petrenko) and endearing forms of it (Marinochka, Galinka, Vitalik), Russified surnames of
+# the Caucasus and Central Asia the same way (Aliyev, Gusenova). A first name (or the name
+# without its last vowel) followed by one of these is a surname or a first name too.
+NAME_SUFFIXES = {
+    SURNAME: ("ov", "ova", "ev", "eva", "in", "ina", "yn", "yna", "enko", "uk", "yuk", "iuk",
+              "juk", "chuk", "ovich", "evich", "ovych", "kin", "kina", "ovsky", "ovskiy",
+              "ovskaya", "ovski", "ovska", "sky", "skiy", "skaya", "ski", "ska", "ich",
+              "ов", "ова", "ев", "ева", "ин", "ина", "енко", "ук", "юк", "чук", "ович",
+              "евич", "кин", "кина", "овский", "овская", "ский", "ская"),
+    FIRST_NAME: ("ka", "ochka", "echka", "enka", "onka", "ik", "chik", "ushka", "yushka",
+                 "iushka", "ulya", "ulia", "usya", "usia", "onok", "yonok", "enok", "ok",
+                 "ка", "очка", "ечка", "енька", "онька", "ик", "чик", "ушка", "юшка",
+                 "уля", "уся", "онок", "ёнок", "енок"),
+}
+
+
 @dataclass(frozen=True)
 class NameDictionary:
     kinds: dict[str, str]  # name (Latin letters or Cyrillic, lower case) -> FIRST_NAME | SURNAME
@@ -117,8 +134,19 @@ def _forms(piece: str) -> set[str]:
     return {_latin(piece), _latin(piece.translate(_UMLAUTS))}
 
 
+class _Transliteration(dict[int, str]):
+    """anyascii's table, one code point at a time, for str.translate (filled as used)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = anyascii(chr(code)).lower()
+        return self[code]
+
+
+_TO_LATIN = _Transliteration()
+
+
 def _latin(text: str) -> str:
-    return _LETTERS.sub("", anyascii(text).lower())
+    return _LETTERS.sub("", text.translate(_TO_LATIN))
 
 
 def _other_gender(form: str) -> Iterator[str]:

@@ -36,7 +36,7 @@ from phalanx.passwords.letters import (
     script,
     word_like,
 )
-from phalanx.passwords.names import FIRST_NAME, SURNAME
+from phalanx.passwords.names import FIRST_NAME, NAME_SUFFIXES, SURNAME
 from phalanx.passwords.normalise import YEAR, is_year
 
 WORD_BITS = math.log2(7776)
@@ -68,6 +68,12 @@ _DATE = re.compile(r"(\d\d)([./-]?)(\d\d)\2((?:19|20)?\d\d)|((?:19|20)\d\d)([./-
 
 
 _TERM_KINDS = ("term", FIRST_NAME, SURNAME, "reversed")  # pieces that are banned words
+_SUFFIXES: dict[str, list[tuple[str, str]]] = {}
+for _kind_of_name, _endings in NAME_SUFFIXES.items():
+    for _ending in dict.fromkeys(_endings):
+        _SUFFIXES.setdefault(_ending[0], []).append((_kind_of_name, _ending))
+SUFFIX_BITS = math.log2(sum(map(len, _SUFFIXES.values())))  # which suffix
+_VOWELS = frozenset("aeiouyаеёиоуыэюяй")
 COMBINED_NAME_MIN = 4  # a name that starts or ends a run of a name and a name-like piece
 APPENDED_MAX = 1.0  # parts an ending of digits and symbols can add
 # hashcat's best64 appends one to three characters; spray tools a year and a symbol
@@ -176,7 +182,7 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "",
         for j in range(i + WALK_MIN, walks[i] + 1):
             bits = WALK_START_BITS + (j - i - 1) * WALK_STEP_BITS
             _relax(cost, back, j, _FREE, here + bits / WORD_BITS, (i, src, "walk", original[i:j]))
-    return _result(cost, back, original, model)
+    return _result(cost, back, text, original, model, deny)
 
 
 def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str],
@@ -198,7 +204,10 @@ def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str]
             piece = text[i:i + size]
             source = deny.terms.get(piece)
             if source is not None:
-                found.append((i + size, *deny.piece(piece, source), piece))
+                parts, kind = deny.piece(piece, source)
+                found.append((i + size, parts, kind, piece))
+                if kind == FIRST_NAME and i + size < n:
+                    found.extend(_derived_names(text, i, size, parts))
     for size in name_lengths:
         piece = text[i:i + size]
         if i + size <= n and piece in names:
@@ -240,6 +249,21 @@ def _letter_runs(scripts: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def _derived_names(text: str, i: int, size: int,
+                   parts: float) -> list[tuple[int, float, str, str]]:
+    """A first name (or the name without its last vowel) and a Slavic suffix: a surname made
+    from it (david-yuk, efim-kin) or an endearing form (marin-ochka): the name and a suffix."""
+    found = []
+    ends = (i + size, i + size - 1) if size > 3 and text[i + size - 1] in _VOWELS else (
+        i + size,)
+    for root_end in ends:
+        for kind, suffix in _SUFFIXES.get(text[root_end:root_end + 1], ()):
+            if text.startswith(suffix, root_end):
+                end = root_end + len(suffix)
+                found.append((end, parts + SUFFIX_BITS / WORD_BITS, kind, text[i:end]))
+    return found
+
+
 def _relax(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]], j: int,
            state: int, value: float, step: tuple[int, int, str, str]) -> None:
     if j < len(cost[state]) and value < cost[state][j]:
@@ -248,7 +272,7 @@ def _relax(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
 
 
 def _result(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
-            original: str, model: list[float]) -> Split:
+            text: str, original: str, model: list[float], deny: DenyList) -> Split:
     j = len(original)
     total, state = min((cost[s][j], s) for s in (_FREE, _MODEL, _RANDOM))
     pieces: list[tuple[str, str]] = []
@@ -264,17 +288,21 @@ def _result(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]]
             else:
                 loose += 1
         j, state = i, previous
-    return Split(total, tuple(pieces[::-1]), loose + _not_wordlike(by_model[::-1], model, original))
+    loose += _not_wordlike(by_model[::-1], model, text, deny)
+    return Split(total, tuple(pieces[::-1]), loose)
 
 
-def _not_wordlike(positions: list[int], model: list[float], original: str) -> int:
-    """How many of these letters (read by the letter model) are in stretches that do not
-    read like a word (alija in alija-gatina does, byqosq in hadbyqosq does not)."""
+def _not_wordlike(positions: list[int], model: list[float], text: str, deny: DenyList) -> int:
+    """How many of these letters (read by the letter model) are in stretches that are not a
+    word of the lists and do not read like one (alija in alija-gatina does, max in
+    max.kirilov is one, byqosq in hadbyqosq is neither)."""
     count, start = 0, 0
     for k in range(1, len(positions) + 1):
         if k == len(positions) or positions[k] != positions[k - 1] + 1:
-            stretch = model[positions[start]:positions[k - 1] + 1]
-            if not word_like(stretch, cyrillic=script(original[positions[start]]) == 2):
+            first, last = positions[start], positions[k - 1] + 1
+            stretch = model[first:last]
+            if (text[first:last] not in deny.terms
+                    and not word_like(stretch, cyrillic=script(text[first]) == 2)):
                 count += len(stretch)
             start = k
     return count

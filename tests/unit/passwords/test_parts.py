@@ -72,6 +72,13 @@ def test_text_that_is_not_what_a_person_typed(builtin_policy: Policy) -> None:
     assert "unreadable" in _refusal("correct\ufffdhorse\ufffdbattery", builtin_policy)
 
 
+def test_slavic_names_grow_surname_and_endearing_suffixes(builtin_policy: Policy) -> None:
+    deny = builtin_policy.deny
+    assert split_parts("davidyuk", deny, set()).pieces == (("surname", "davidyuk"),)
+    assert split_parts("marinochka", deny, set()).pieces == (("first_name", "marinochka"),)
+    assert split_parts("xqzwbyuk", deny, set()).kinds.isdisjoint({"surname", "first_name"})
+
+
 def test_a_keyboard_walk_is_one_piece(builtin_policy: Policy) -> None:
     assert ("walk", "rfvgyhn") in split_parts("pebble_rfvgyhn_lantern", builtin_policy.deny,
                                               set()).pieces

@@ -10,14 +10,14 @@ from phalanx.config.passwords import PasswordSettings
 from phalanx.passwords.loading import build_policy
 from phalanx.passwords.policy import Policy, check_password
 
-# Measured 86.2 % (1,074 of the 1,246 entries of 12+ characters once double-encoded lines are
+# Measured 86.7 % (1,080 of the 1,246 entries of 12+ characters once double-encoded lines are
 # repaired; docs/passwords.md): 79.2 % before the names and words of many languages (faker),
-# the Cyrillic letter model, the English-layout reading of Russian, keyboard walks and the
-# encoding rules. The rest are random strings, hex and scraping artefacts, and names whose
-# surname is on no list, which cost a cracker about as much as three random words. The 95 %
-# goal of issue 3 is not met by the built-in list alone; loading the NCSC file closes the
-# gap. This floor keeps what the general rules reach.
-BUILTIN_SHARE = 0.86
+# Slavic name suffixes, the Cyrillic letter model, the English-layout reading of Russian,
+# keyboard walks and the encoding rules. The rest are random strings, hex and scraping
+# artefacts, and names whose surname is on no list, which cost a cracker about as much as
+# three random words. The 95 % goal of issue 3 is not met by the built-in list alone;
+# loading the NCSC file closes the gap. This floor keeps what the general rules reach.
+BUILTIN_SHARE = 0.866
 
 
 def _codes(password: str, policy: Policy, names: tuple[str, ...] = ()) -> set[str]:
@@ -33,7 +33,7 @@ def test_builtin_list_rejects_most_long_ncsc_passwords(builtin_policy: Policy,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 3 asks for >= 95 % with the built-in list alone; measured 86.2 % (not met)",
+    reason="issue 3 asks for >= 95 % with the built-in list alone; measured 86.7 % (not met)",
 )
 def test_builtin_list_meets_the_issue_goal(builtin_policy: Policy, ncsc_long: list[str]) -> None:
     refused = sum(not check_password(p, builtin_policy).accepted for p in ncsc_long)
