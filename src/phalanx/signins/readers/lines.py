@@ -9,9 +9,11 @@ returns its skips as a `Tally`, and the parent shifts both by the lines of the p
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import BinaryIO, Protocol
@@ -90,7 +92,8 @@ def read_chunks(
     """Every chunk of `stream` through a fast path, skips counted in file order."""
     for number, lines in chunks(stream):
         tally = Tally()
-        batch = read_chunk(lines, number, origin, tally)
+        with collector_paused():
+            batch = read_chunk(lines, number, origin, tally)
         tally.replay(stats)
         if batch is not None and batch.num_rows:
             yield batch
@@ -106,12 +109,27 @@ def read_piece(
     with open(path, "rb") as file:
         file.seek(start)
         for first, lines in chunks(_Window(file, end - start)):
-            batch = read_chunk(lines, first, origin, tally)
+            with collector_paused():
+                batch = read_chunk(lines, first, origin, tally)
             tally.settle()
             if batch is not None and batch.num_rows:
                 batches.append(batch)
             number = first + len(lines)
     return batches, tally, number - 1
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a chunk is read. A chunk allocates hundreds of
+    thousands of tuples without a single cycle, and the collector walking them (and every
+    cached key) again and again costs a sixth of the reading."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Window:

@@ -268,6 +268,10 @@ def _account_locked_out(fields: Fields, computer: str) -> dict[str, Any]:
     }
 
 
+# The events whose account is TargetUserName alone (in 4740 the "domain" is the caller's computer;
+# 4776 has none): every other logon event names DOMAIN\\user from its two fields.
+ACCOUNT_WITHOUT_DOMAIN = frozenset({NTLM_VALIDATION, ACCOUNT_LOCKED_OUT})
+
 _MAPPERS = {
     SUCCESSFUL_LOGON: _successful_logon,
     FAILED_LOGON: _failed_logon,

@@ -205,7 +205,9 @@ def _describe(
     return events.describe(event_id, dict(zip(names, values, strict=True)), computer)
 
 
-def _account(event_id: int, *values: str | None) -> tuple[str, str, str, bool]:
+def _account(without_domain: bool, *values: str | None) -> tuple[str, str, str, bool]:
+    """By the account's shape, not the event: one entry per person, not one per event type."""
+    event_id = events.NTLM_VALIDATION if without_domain else events.FAILED_LOGON
     account = _describe(event_id, "", _ACCOUNT_FIELDS, values)["account"]
     return (account, *normalise_account(account))
 
@@ -226,7 +228,7 @@ def _result(event_id: int, computer: str, *values: str | None) -> tuple[Any, ...
     )
 
 
-# The event ID is checked to be an int, and the computer made a str, before a lookup.
+# The event ID is checked to be an int (a bool for accounts), the computer made a str.
 _ACCOUNTS = Aspect(_account, 4, typed=1)
 _SOURCES = Aspect(_source, 2, typed=2)
 _RESULTS = Aspect(_result, len(_RESULT_KEYS), typed=2)
@@ -237,7 +239,7 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
     for aspect in (_ACCOUNTS, _SOURCES, _RESULTS):
         aspect.start_chunk()
     accounts, sources, results = _ACCOUNTS.codes, _SOURCES.codes, _RESULTS.codes
-    logons = events.LOGON_EVENT_IDS
+    logons, no_domain = events.LOGON_EVENT_IDS, events.ACCOUNT_WITHOUT_DOMAIN
     rows: list[tuple[int, Any, int, int, int]] = []
     slow = SignInBatches(origin, batch_rows=len(lines) + 1)
     loads = orjson.loads
@@ -271,7 +273,7 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
             # The names of _ACCOUNT_FIELDS, _SOURCE_FIELDS and _RESULT_FIELDS, spelt out: a
             # call to map() per row costs more than the lookups.
             domain = get("TargetDomainName")
-            key: tuple[Any, ...] = (event_id, get("TargetUserName"), domain)
+            key: tuple[Any, ...] = (event_id in no_domain, get("TargetUserName"), domain)
             who = accounts.get(key)
             who = _ACCOUNTS.add(key) if who is None else who
             key = (
