@@ -9,6 +9,7 @@ cracker's word list) and the organisation's own words from configuration.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -28,6 +29,7 @@ EFF_WORDS = 7776  # one part: a random word of the EFF large list
 # Banned words are looked for inside a password up to this length; longer entries (whole
 # sentences in the NCSC list) still match the whole password. Keeps `check` under 1 ms.
 PIECE_MAX = 20
+HEAD = 4  # letters of a term its index is keyed by (see DenyList.heads)
 # Typos are looked for against terms of these lengths: one edit from a 4-letter word is
 # almost any 5-letter string, and banned terms are words and short phrases.
 FUZZY_MIN, FUZZY_MAX = 5, 17
@@ -68,8 +70,11 @@ class DenyList:
     # what one first name, surname or word of the multilingual lists is worth, in parts (a
     # random EFF word); every other term is worth one part
     multilingual_parts: dict[str, float] = field(default_factory=dict)
-    # first three letters of every term -> the lengths of the terms that start so
-    heads: dict[str, set[int]] = field(default_factory=dict)
+    # first HEAD letters of every term -> the lengths of the terms that start so, shortest
+    # first (a three-letter term is its own head); word_heads the same for the terms of every
+    # list but the multilingual ones
+    heads: dict[str, list[int]] = field(default_factory=dict)
+    word_heads: dict[str, list[int]] = field(default_factory=dict)
     _near: dict[str, str] | None = None
 
     def add(self, word: str, source: str) -> None:
@@ -82,9 +87,11 @@ class DenyList:
                 self._add_term(form, source)
 
     def _add_term(self, form: str, source: str) -> None:
-        self.terms.setdefault(form, source)
+        source = self.terms.setdefault(form, source)
         if len(form) <= PIECE_MAX:
-            self.heads.setdefault(form[:3], set()).add(len(form))
+            _add_size(self.heads, form)
+            if source not in MULTILINGUAL:
+                _add_size(self.word_heads, form)
 
     def add_context(self, words: Iterable[str], source: str) -> None:
         for word in words:
@@ -92,6 +99,7 @@ class DenyList:
                 if len(form) >= 3:
                     self.context.add(form)
                     self.kinds.pop(form, None)  # "may", "summer": called what they are here
+                    self.terms[form] = source  # and worth one part, whatever list had them
                     self._add_term(form, source)
 
     def add_terms(self, forms: Iterable[str], source: str) -> None:
@@ -115,15 +123,20 @@ class DenyList:
 
         The symmetric-delete index: two strings one edit apart share a deletion, so a typo is
         found with a few dozen lookups instead of generating a thousand edits. Built on first
-        use (it is the largest structure here) and kept.
+        use (it is the largest structure here) and kept. Typos are looked for against the
+        lists' words and passwords, not the names and words of other languages.
         """
         if self._near is None:
             self._near = {}
-            for term in self.terms:
-                if FUZZY_MIN <= len(term) <= FUZZY_MAX:
+            for term, source in self.terms.items():
+                if FUZZY_MIN <= len(term) <= FUZZY_MAX and source not in MULTILINGUAL:
                     for i in range(len(term)):
                         self._near.setdefault(term[:i] + term[i + 1:], term)
         return self._near
+
+    def is_word(self, term: str) -> bool:
+        """A term of the lists' words and passwords (not only of the multilingual ones)."""
+        return self.terms.get(term, BUILTIN_NAMES) not in MULTILINGUAL
 
     def source_of(self, term: str) -> str:
         return self.terms.get(term, BUILTIN)
@@ -138,6 +151,12 @@ class DenyList:
 
     def __len__(self) -> int:
         return len(self.terms)
+
+
+def _add_size(heads: dict[str, list[int]], form: str) -> None:
+    sizes = heads.setdefault(form[:HEAD], [])
+    if len(form) not in sizes:
+        bisect.insort(sizes, len(form))
 
 
 def builtin_words() -> Iterator[str]:

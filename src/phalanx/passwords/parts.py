@@ -28,7 +28,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from phalanx.passwords.denylist import BUILTIN_NAMES, MULTILINGUAL, DenyList
+from phalanx.passwords.denylist import HEAD, DenyList
 from phalanx.passwords.letters import (
     WORDLIKE_BITS,
     WORDLIKE_LENGTHS,
@@ -138,7 +138,7 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "",
     original = original or text
     n = len(text)
     model = letter_bits(text)
-    scripts = [script(char) for char in text]
+    scripts = list(map(script, text))
     runs = _letter_runs(scripts)
     plain = [_KIND_BITS[_kind(char)] / WORD_BITS for char in original]
     for i, char in enumerate(original):
@@ -179,9 +179,11 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "",
         for j, extra, kind, piece in _pieces_at(text, original, i, deny, names, name_lengths,
                                                  reversed_at, model, runs[i]):
             _relax(cost, back, j, _FREE, here + extra, (i, src, kind, piece))
-        for j in range(i + WALK_MIN, walks[i] + 1):
-            bits = WALK_START_BITS + (j - i - 1) * WALK_STEP_BITS
-            _relax(cost, back, j, _FREE, here + bits / WORD_BITS, (i, src, "walk", original[i:j]))
+        if walks[i] - i >= WALK_MIN:
+            for j in range(i + WALK_MIN, walks[i] + 1):
+                bits = WALK_START_BITS + (j - i - 1) * WALK_STEP_BITS
+                _relax(cost, back, j, _FREE, here + bits / WORD_BITS,
+                       (i, src, "walk", original[i:j]))
     return _result(cost, back, text, original, model, deny)
 
 
@@ -199,15 +201,17 @@ def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str]
             found.append((i + size, DATE_BITS / WORD_BITS, "date", original[i:i + size]))
     elif is_year(original[i:i + 4]):
         found.append((i + 4, 0.0, "year", original[i:i + 4]))
-    for size in deny.heads.get(text[i:i + 3], ()):
-        if i + size <= n:
-            piece = text[i:i + size]
-            source = deny.terms.get(piece)
-            if source is not None:
-                parts, kind = deny.piece(piece, source)
-                found.append((i + size, parts, kind, piece))
-                if kind == FIRST_NAME and i + size < n:
-                    found.extend(_derived_names(text, i, size, parts))
+    terms = deny.terms
+    for size in (*deny.heads.get(text[i:i + 3], ()), *deny.heads.get(text[i:i + HEAD], ())):
+        if i + size > n:
+            break
+        piece = text[i:i + size]
+        source = terms.get(piece)
+        if source is not None:
+            parts, kind = deny.piece(piece, source)
+            found.append((i + size, parts, kind, piece))
+            if kind == FIRST_NAME and i + size < n:
+                found.extend(_derived_names(text, i, size, parts))
     for size in name_lengths:
         piece = text[i:i + size]
         if i + size <= n and piece in names:
@@ -319,12 +323,13 @@ def _kind(char: str) -> str:
 def _reversed_terms(text: str, deny: DenyList) -> dict[int, list[int]]:
     """start -> ends of the pieces that are a banned word written backwards."""
     found: dict[int, list[int]] = {}
-    for end in range(3, len(text) + 1):
-        for size in deny.heads.get(text[end - 3:end][::-1], ()):
+    for end in range(REVERSED_MIN, len(text) + 1):
+        for size in deny.word_heads.get(text[end - HEAD:end][::-1], ()):
             start = end - size
+            if start < 0:
+                break
             word = text[start:end][::-1]
-            if (size >= REVERSED_MIN and start >= 0
-                    and deny.terms.get(word, BUILTIN_NAMES) not in MULTILINGUAL):
+            if size >= REVERSED_MIN and deny.is_word(word):
                 found.setdefault(start, []).append(end)
     return found
 
@@ -422,7 +427,7 @@ def _known_edge(piece: str, deny: DenyList, at_end: bool) -> bool:
     """Does `piece` end (or start) with a word of the lists of 4+ letters?"""
     for size in range(4, len(piece)):
         edge = piece[-size:] if at_end else piece[:size]
-        if deny.terms.get(edge, BUILTIN_NAMES) not in MULTILINGUAL:
+        if deny.is_word(edge):
             return True
     return False
 
@@ -441,9 +446,10 @@ def _made_of_words(run: str, deny: DenyList) -> bool:
     reached = [True] + [False] * len(run)
     for i in range(len(run)):
         if reached[i]:
-            for size in deny.heads.get(run[i:i + 3], ()):
-                piece = run[i:i + size]
-                if (i + size <= len(run) and size < len(run)
-                        and deny.terms.get(piece, BUILTIN_NAMES) not in MULTILINGUAL):
+            for size in (*deny.word_heads.get(run[i:i + 3], ()),
+                         *deny.word_heads.get(run[i:i + HEAD], ())):
+                if i + size > len(run) or size >= len(run):
+                    break
+                if deny.is_word(run[i:i + size]):
                     reached[i + size] = True
     return reached[-1]

@@ -261,13 +261,13 @@ def near_term(form: str, deny: DenyList) -> str | None:
         return index[form]
     for i in range(len(form)):
         shorter = form[:i] + form[i + 1:]
-        if shorter in deny.terms and len(shorter) >= FUZZY_MIN:  # one character added
+        if len(shorter) >= FUZZY_MIN and deny.is_word(shorter):  # one character added
             return shorter
         term = index.get(shorter)
         if term is not None and _one_edit(form, term):  # one character changed
             return term
         swapped = form[:i] + form[i + 1:i + 2] + form[i] + form[i + 2:]
-        if i + 1 < len(form) and swapped in deny.terms:
+        if i + 1 < len(form) and deny.is_word(swapped):
             return swapped
     return None
 
