@@ -9,10 +9,12 @@ a member of staff learns all that is wrong at once. The rules (see docs/password
 4. once case, look-alikes (P@ssw0rd) and leading/trailing digits and symbols are undone, it is
    a banned word, or one edit (typo, swapped letters) away from one;
 5. it is built from too few guessable parts (parts.py): banned words found anywhere
-   (organisation, sector, season, month, the user's own names, common words), words spelt
-   backwards, repeated pieces, years and dates, runs that read like a name or a word of any
-   language, and letters as cheap as a cracker's letter model makes them. Three random words
-   count three parts and pass; "NorthwickHospital2024!" with `northwick` configured counts two;
+   (organisation, sector, season, month, the user's own names, common words, first names,
+   surnames and words of many languages), words spelt backwards, repeated pieces, keyboard
+   walks, years and dates, runs that read like a name or a word of any language, and letters
+   as cheap as a cracker's letter model makes them. Three random words count three parts and
+   pass; "NorthwickHospital2024!" with `northwick` configured counts two, and
+   "Svetlana.Shapoval1987" is "a first name, a surname and a year";
 6. it is the MD5 or SHA-1 hex digest of a common password (lists of "random-looking"
    passwords are full of these), or a common password in hashcat's $HEX[...] notation, or
    has characters lost to a character-set conversion (U+FFFD);
