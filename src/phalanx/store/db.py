@@ -16,7 +16,6 @@ what was not yet analysed is found again by `submissions_to_split` / `reports_to
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,7 +186,6 @@ class Store:
         self.blobs = blobs
         self.engine = _engine(url)
         metadata.create_all(self.engine)
-        self._writers = ThreadPoolExecutor(4, thread_name_prefix="phalanx-blobs")
 
     @classmethod
     def open(cls, settings: ServerSettings) -> Store:
@@ -197,7 +195,6 @@ class Store:
         return cls(url, BlobStore(data / "blobs"))
 
     def close(self) -> None:
-        self._writers.shutdown()
         self.engine.dispose()
 
     # --- intake -----------------------------------------------------------------------------
@@ -208,10 +205,9 @@ class Store:
 
     def accept_many(self, items: Sequence[Incoming]) -> list[int]:
         """Store reports durably in one transaction: bytes first, then the rows."""
-        if len(items) > 1:  # fsync waits on the disk, not the CPU: several at once
-            digests = list(self._writers.map(self.blobs.put, (item.raw for item in items)))
-        else:
-            digests = [self.blobs.put(item.raw) for item in items]
+        # One at a time: writing several at once from threads saved wall time when storing
+        # alone but cost twice the system CPU, which analysis running alongside needs more.
+        digests = [self.blobs.put(item.raw) for item in items]
         at = now()
         rows = [
             {
