@@ -94,17 +94,24 @@ def _light_failures(
 
 def _drop_typos(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
     """Failures that their own source turns into a success within the hour are typos."""
-    pairs = failures.select("source", "account").unique()
+    # Only the successes that can resolve a failure: same source and account, in the
+    # TYPO_GRACE-long bucket of a failure or the next. Every success of the organisation's
+    # users from their usual addresses would be millions of rows to sort and match.
+    hour = pl.col("time").dt.truncate(TYPO_GRACE)
+    failed_hours = failures.select("source", "account", hour.alias("_hour")).unique()
+    near = pl.concat([failed_hours, failed_hours.with_columns(pl.col("_hour") + TYPO_GRACE)])
     successes = (
-        frame.select("source", "account", "time", "is_success")
+        frame.lazy()
         .filter(
             pl.col("is_success")
-            & pl.col("source").is_in(pairs["source"].unique().implode())
-            & pl.col("account").is_in(pairs["account"].unique().implode())
+            & pl.col("source").is_in(failed_hours["source"].unique().implode())
+            & pl.col("account").is_in(failed_hours["account"].unique().implode())
         )
-        .join(pairs, on=["source", "account"], how="semi")
+        .select("source", "account", "time", hour.alias("_hour"))
+        .join(near.lazy().unique(), on=["source", "account", "_hour"], how="semi")
         .select("source", "account", pl.col("time").alias("resolved_at"))
         .sort("resolved_at")
+        .collect()
     )
     typo = failures.sort("time").join_asof(
         successes,
@@ -157,13 +164,18 @@ def _fingerprint_profile(frame: pl.DataFrame, failures: pl.DataFrame, hours: int
     """Per fingerprint: the share of its failing accounts that also sign in with it, and its
     median failing accounts per day over the whole input (quiet days count as zero)."""
     failed = failures.select(FINGERPRINT, "account").unique()
+    # Distinct (account, client...) first, the fingerprint's text after: an organisation's
+    # millions of successes come down to a few thousand combinations.
     succeeded = (
-        frame.select("account", "is_success", "log_source", "protocol", "client", "target")
-        .filter(  # as a semi join on the failing accounts, without copying every success first
+        frame.lazy()
+        .filter(
             pl.col("is_success") & pl.col("account").is_in(failed["account"].unique().implode())
         )
+        .select("account", "log_source", "protocol", "client", "target")
+        .unique()
         .select(fingerprint().alias(FINGERPRINT), "account")
         .unique()
+        .collect()
     )
     share = (
         failed.join(succeeded.with_columns(ok=pl.lit(1)), on=[FINGERPRINT, "account"], how="left")

@@ -92,14 +92,24 @@ def _encoded(table: pa.Table) -> pa.Table:
     columns = []
     for name in DETECTION_COLUMNS:
         column = table.column(name)
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        if name == "source":
-            column = pc.if_else(pc.equal(column, ""), UNKNOWN_SOURCE, column)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = pc.dictionary_encode(column)
+        if name == "source":
+            column = _unknown_source(column)
         columns.append(column)
     return pa.table(columns, names=list(DETECTION_COLUMNS))
+
+
+def _unknown_source(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An empty source named "(unknown)", in each dictionary (not in ten million strings)."""
+    chunks = [
+        pa.DictionaryArray.from_arrays(
+            chunk.indices,
+            pc.if_else(pc.equal(chunk.dictionary, ""), UNKNOWN_SOURCE, chunk.dictionary),
+        )
+        for chunk in column.chunks
+    ]
+    return pa.chunked_array(chunks, type=column.type) if chunks else column
 
 
 def _categorical(frame: pl.DataFrame) -> pl.DataFrame:

@@ -26,7 +26,7 @@ _SHORTEST = 20  # 2026-03-02T08:01:02Z
 _LONGEST = _SHORTEST + 1 + _MAX_FRACTION
 
 
-MAX_DISTINCT = 1_000_000  # cached combinations per aspect before the cache starts afresh
+MAX_DISTINCT = 250_000  # cached combinations per aspect before the cache starts afresh
 
 
 class Aspect:
