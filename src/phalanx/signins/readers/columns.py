@@ -10,6 +10,7 @@ write are read with NumPy; a row in any other shape is left to the record path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -105,6 +106,49 @@ def machines(accounts: Aspect, rows: np.ndarray) -> pa.Array:
     """The is_machine column from an account aspect whose fourth output is that flag."""
     flags = np.array(accounts.values(3) or [False], dtype=bool)
     return pa.array(flags[accounts.positions(3, rows)])
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A fast path's settled lines, transposed: (line, time text, who, where, how) per line,
+    where who/where/how are positions in the reader's Aspects."""
+
+    numbers: list[int]
+    micros: np.ndarray  # the time, in microseconds since 1970
+    timely: np.ndarray  # which rows hold a time of the accepted shape
+    who: np.ndarray
+    where: np.ndarray
+    how: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[tuple[Any, ...]]) -> Rows:
+        numbers, when, *codes = (list(column) for column in zip(*rows, strict=True))
+        who, where, how = (np.array(c, dtype=np.int64) for c in codes)
+        times, usable = strings(when)
+        micros, parsed = iso_micros(times)
+        return cls(numbers, micros, usable & parsed, who, where, how)
+
+    def identity(self, accounts: Aspect, sources: Aspect) -> dict[str, pa.Array]:
+        """time, account, account_raw, domain, is_machine, source and source_kind: the columns
+        every reader's accounts (canonical, raw, domain, machine) and sources give alike."""
+        return {
+            "time": pa.array(self.micros, pa.timestamp("us", tz="UTC")),
+            "account": accounts.column(1, self.who),
+            "account_raw": accounts.column(0, self.who),
+            "domain": accounts.column(2, self.who),
+            "is_machine": machines(accounts, self.who),
+            "source": sources.column(0, self.where),
+            "source_kind": sources.column(1, self.where),
+            "record": pa.array(self.numbers, pa.int64()),
+        }
+
+    def settle(
+        self, columns: dict[str, pa.Array], ok: np.ndarray
+    ) -> tuple[pa.RecordBatch, list[int]]:
+        """(the batch of the rows that are ok; the line numbers of the others)."""
+        batch = compact_batch(columns)
+        leftover = np.array(self.numbers, dtype=np.int64)[~ok].tolist()
+        return (batch if ok.all() else batch.filter(pa.array(ok))), leftover
 
 
 def strings(values: list[Any]) -> tuple[pa.Array, np.ndarray]:

@@ -21,7 +21,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -30,12 +29,9 @@ from phalanx.signins.readers.aadsts import meaning
 from phalanx.signins.readers.base import InputFile, InputStats
 from phalanx.signins.readers.columns import (
     Aspect,
-    compact_batch,
+    Rows,
     constant,
-    iso_micros,
-    machines,
     merge_by_record,
-    strings,
 )
 from phalanx.signins.readers.lines import Tally, read_chunks
 from phalanx.signins.records import (
@@ -334,26 +330,16 @@ def _columns(rows: list[tuple[Any, ...]], origin: str) -> tuple[pa.RecordBatch |
     """(the rows the columns settle, as a batch; the line numbers of the others)."""
     if not rows:
         return None, []
-    numbers, when, *codes = (list(column) for column in zip(*rows, strict=True))
-    who, where, how = (np.array(c, dtype=np.int64) for c in codes)
-    times, usable = strings(when)
-    micros, timely = iso_micros(times)
-    named = _ACCOUNTS.positions(0, who) >= 0
-    ok = usable & timely & named
-    account, context = _ACCOUNTS.column, _CONTEXTS.column
-    batch = compact_batch({
-        "time": pa.array(micros, pa.timestamp("us", tz="UTC")),
-        "account": account(1, who), "account_raw": account(0, who),
-        "domain": account(2, who), "is_machine": machines(_ACCOUNTS, who),
-        "source": _SOURCES.column(0, where), "source_kind": _SOURCES.column(1, where),
+    got = Rows.of(rows)
+    how = got.how
+    ok = got.timely & (_ACCOUNTS.positions(0, got.who) >= 0)
+    context = _CONTEXTS.column
+    return got.settle(got.identity(_ACCOUNTS, _SOURCES) | {
         "outcome": context(0, how), "failure_reason": context(1, how), "code": context(2, how),
         "target": context(3, how), "client": context(4, how),
         "auth_requirement": context(5, how), "log_source": context(6, how),
-        "protocol": constant("entra", len(rows)),
-        "origin": constant(origin, len(rows)), "record": pa.array(numbers, pa.int64()),
-    })  # fmt: skip
-    leftover = np.array(numbers, dtype=np.int64)[~ok].tolist()
-    return (batch if ok.all() else batch.filter(pa.array(ok))), leftover
+        "protocol": constant("entra", len(rows)), "origin": constant(origin, len(rows)),
+    }, ok)  # fmt: skip
 
 
 def _read_slowly(

@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -24,12 +23,9 @@ from phalanx.signins.readers import windows_events as events
 from phalanx.signins.readers.base import InputFile, InputStats
 from phalanx.signins.readers.columns import (
     Aspect,
-    compact_batch,
+    Rows,
     constant,
-    iso_micros,
-    machines,
     merge_by_record,
-    strings,
 )
 from phalanx.signins.readers.lines import Tally, read_chunks
 from phalanx.signins.records import (
@@ -306,21 +302,13 @@ def _columns(rows: list[tuple[Any, ...]], origin: str) -> tuple[pa.RecordBatch |
     """(the rows the columns settle, as a batch; the line numbers of the others)."""
     if not rows:
         return None, []
-    numbers, when, *codes = (list(column) for column in zip(*rows, strict=True))
-    who, where, how = (np.array(c, dtype=np.int64) for c in codes)
-    times, usable = strings(when)
-    micros, ok = iso_micros(times)
-    ok &= usable & (micros >= _EARLIEST_MICROS)
-    account, result = _ACCOUNTS.column, _RESULTS.column
-    batch = compact_batch({
-        "time": pa.array(micros, pa.timestamp("us", tz="UTC")),
-        "account": account(1, who), "account_raw": account(0, who),
-        "domain": account(2, who), "is_machine": machines(_ACCOUNTS, who),
-        "source": _SOURCES.column(0, where), "source_kind": _SOURCES.column(1, where),
+    got = Rows.of(rows)
+    how = got.how
+    ok = got.timely & (got.micros >= _EARLIEST_MICROS)
+    result = _RESULTS.column
+    return got.settle(got.identity(_ACCOUNTS, _SOURCES) | {
         "outcome": result(0, how), "failure_reason": result(1, how), "code": result(2, how),
         "protocol": result(3, how), "target": result(4, how), "client": result(5, how),
         "log_source": result(6, how), "auth_requirement": constant(None, len(rows)),
-        "origin": constant(origin, len(rows)), "record": pa.array(numbers, pa.int64()),
-    })  # fmt: skip
-    leftover = np.array(numbers, dtype=np.int64)[~ok].tolist()
-    return (batch if ok.all() else batch.filter(pa.array(ok))), leftover
+        "origin": constant(origin, len(rows)),
+    }, ok)  # fmt: skip
