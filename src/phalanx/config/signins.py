@@ -61,7 +61,9 @@ class DistributedSettings:
     # A tool's fingerprint (client, protocol, code) whose failing accounts almost never sign in
     # with it is an attacker's; a legitimate app's users mostly do, so it needs a surge instead.
     max_success_share: float = 0.2
-    surge_factor: float = 3.0  # x the fingerprint's median daily failing accounts
+    # x the failing accounts the fingerprint usually has in the same hours of the week (the
+    # median of the other weeks; the median day when the input holds no other week)
+    surge_factor: float = 3.0
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,15 @@ them. What ties the attempts together is the tool: the same client / user agent,
 failure code, against many accounts, from many sources, and the targeted accounts do not go
 on to sign in from those sources (typos do). A fingerprint whose failing accounts almost never
 sign in with it is an attacker's; a legitimate client's failures need a surge over its own
-daily baseline.
+baseline for the same hours of the week.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -28,6 +29,8 @@ from phalanx.signins.schema import FailureReason, Outcome
 KIND = "signins.distributed_spray"
 TECHNIQUE = "T1110.003"
 FINGERPRINT = "fingerprint"
+WEEK = "week"  # 0: the hours under test; k: the same hours k weeks later (earlier if < 0)
+ONE_WEEK = timedelta(weeks=1)
 TYPO_GRACE = timedelta(hours=1)  # a failure its own source turns into a success this soon
 _SPRAY_REASONS = [FailureReason.BAD_PASSWORD.value, FailureReason.UNKNOWN_ACCOUNT.value]
 
@@ -40,26 +43,47 @@ def detect(
     if light.is_empty():
         return []
     # Removing typos only lowers the counts: a window too small before is too small after, so
-    # the costly typo join runs only over the rough waves.
+    # the costly typo join runs only over the rough waves (and the same hours of the other
+    # weeks, their baseline).
     rough = _waves(_windows(light, params), params)
     if rough.is_empty():
         return []
-    failures = _drop_typos(frame, rows_in_episodes(light, rough, [FINGERPRINT]).drop(EPISODE))
-    windows = _windows(failures, params).join(
-        _fingerprint_profile(frame, failures, params.window_hours), on=FINGERPRINT, how="left"
+    weeks = _same_hours_of_other_weeks(rough, frame)
+    in_any = rows_in_episodes(
+        light,
+        merge_windows(weeks.select(FINGERPRINT, "first", "last"), [FINGERPRINT]),
+        [FINGERPRINT],
     )
-    baseline_or_tool = (pl.col("success_share") <= params.max_success_share) | (
-        pl.col("accounts") >= pl.col("baseline") * params.surge_factor
+    typo_free = _drop_typos(frame, in_any.drop(EPISODE))
+    tagged = rows_in_episodes(typo_free, weeks, [FINGERPRINT]).drop(EPISODE)
+    failures = tagged.filter(pl.col(WEEK) == 0).drop(WEEK)
+    tested = _windows(failures, params)
+    windows = (
+        tested.join(
+            _fingerprint_profile(frame, failures, params.window_hours), on=FINGERPRINT, how="left"
+        )
+        .join(_weekly_baseline(tested, tagged, frame, params), on=[FINGERPRINT, "time"], how="left")
+        .with_columns(
+            pl.col("baseline_weeks").fill_null(0),
+            baseline=pl.when(pl.col("baseline_weeks") > 0)
+            .then(pl.col("weekly_baseline"))
+            .otherwise(pl.col("daily_baseline")),
+        )
     )
-    waves = _waves(windows.filter(baseline_or_tool), params)
+    tool = pl.col("success_share") <= params.max_success_share
+    surge = pl.col("accounts") >= pl.col("baseline") * params.surge_factor
+    flagged = windows.filter(tool | surge)
+    waves = _waves(flagged, params)
     if waves.is_empty():
         return []
     rows = rows_in_episodes(failures, waves, [FINGERPRINT])
     found = summarise(rows)
     _attach_compromised(frame, rows, found, timedelta(hours=settings.success.within_hours))
     fingerprints = dict(waves.select(EPISODE, FINGERPRINT).iter_rows())
+    why = _why(flagged, waves, params)
     return [
-        _finding(e, fingerprints[e.number]) for e in sorted(found.values(), key=lambda e: e.first)
+        _finding(e, fingerprints[e.number], why[e.number])
+        for e in sorted(found.values(), key=lambda e: e.first)
     ]
 
 
@@ -77,17 +101,25 @@ def fingerprint() -> pl.Expr:
 def _light_failures(
     frame: pl.DataFrame, explained_sources: set[str], params: DistributedSettings
 ) -> pl.DataFrame:
-    """Password failures from sources that stay under the per-source cap in their day, and
-    that no per-source finding already explains: the raw material of a rotated spray."""
+    """Password failures from sources that stay under the per-source cap in their day and on
+    average over the whole input, and that no per-source finding already explains: the raw
+    material of a rotated spray."""
     failures = frame.filter(
         pl.col("is_guess")
         & (pl.col("outcome") == Outcome.FAILURE.value)
         & pl.col("failure_reason").is_in(_SPRAY_REASONS)
         & ~pl.col("source").is_in(list(explained_sources))
     )
-    day = pl.col("time").dt.truncate(f"{params.window_hours}h")
+    window = timedelta(hours=params.window_hours)
+    day = pl.col("time").dt.truncate(window)
     per_source_day = pl.len().over("source", day)
-    return failures.filter(per_source_day <= params.max_attempts_per_source).with_columns(
+    # The first and last days of an input are partial: a busy address seen for an hour there
+    # stays under the day's cap, but not under its average over the whole input.
+    first, last = _input_span(frame)
+    days = max((last - first) / window, 1.0)
+    per_source_input = pl.len().over("source")
+    cap = params.max_attempts_per_source
+    return failures.filter((per_source_day <= cap) & (per_source_input <= cap * days)).with_columns(
         fingerprint().alias(FINGERPRINT)
     )
 
@@ -125,15 +157,20 @@ def _drop_typos(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
     return typo.filter(pl.col("resolved_at").is_null()).drop("resolved_at")
 
 
-def _windows(failures: pl.DataFrame, params: DistributedSettings) -> pl.DataFrame:
+def _windows(
+    failures: pl.DataFrame, params: DistributedSettings, by: tuple[str, ...] = (FINGERPRINT,)
+) -> pl.DataFrame:
     horizon = Horizon(params.window_hours * 60, min_accounts=params.min_accounts)
     return (
-        failures.sort(FINGERPRINT, "time")
+        failures.sort(*by, "time")
         .group_by_dynamic(
             "time",
             every=horizon.step,
             period=horizon.period,
-            group_by=FINGERPRINT,
+            # Polars starts the first window at the first row: windows that begin earlier and
+            # hold it too are what another week's same hours are compared with.
+            offset=horizon.lead_in,
+            group_by=list(by),
             closed="left",
             start_by="window",
         )
@@ -162,7 +199,8 @@ def _waves(windows: pl.DataFrame, params: DistributedSettings) -> pl.DataFrame:
 
 def _fingerprint_profile(frame: pl.DataFrame, failures: pl.DataFrame, hours: int) -> pl.DataFrame:
     """Per fingerprint: the share of its failing accounts that also sign in with it, and its
-    median failing accounts per day over the whole input (quiet days count as zero)."""
+    median failing accounts per day over the whole input (quiet days count as zero): the
+    baseline of an input too short to hold the same hours of another week."""
     failed = failures.select(FINGERPRINT, "account").unique()
     # Distinct (account, client...) first, the fingerprint's text after: an organisation's
     # millions of successes come down to a few thousand combinations.
@@ -184,9 +222,7 @@ def _fingerprint_profile(frame: pl.DataFrame, failures: pl.DataFrame, hours: int
     )
     bucket = f"{hours}h"
     days = failures.select(pl.col("time").dt.truncate(bucket).n_unique()).item()
-    first, last = frame.select(
-        pl.col("time").min().alias("a"), pl.col("time").max().alias("b")
-    ).row(0)
+    first, last = _input_span(frame)
     periods = max(int((last - first) / timedelta(hours=hours)) + 1, int(days), 1)
     daily = failures.group_by(FINGERPRINT, pl.col("time").dt.truncate(bucket)).agg(
         n=pl.col("account").n_unique()
@@ -196,9 +232,111 @@ def _fingerprint_profile(frame: pl.DataFrame, failures: pl.DataFrame, hours: int
         for name, counts in daily.group_by(FINGERPRINT).agg(pl.col("n")).iter_rows()
     ]
     baseline = pl.DataFrame(
-        medians, schema={FINGERPRINT: pl.String, "baseline": pl.Float64}, orient="row"
+        medians, schema={FINGERPRINT: pl.String, "daily_baseline": pl.Float64}, orient="row"
     )
     return share.join(baseline, on=FINGERPRINT, how="left")
+
+
+def _input_span(frame: pl.DataFrame) -> tuple[datetime, datetime]:
+    first, last = frame.select(pl.col("time").min(), pl.col("time").max().alias("end")).row(0)
+    return first, last
+
+
+def _same_hours_of_other_weeks(rough: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """The rough waves (week 0) and the same hours of the week in every other week the input
+    covers (week k: shifted by k weeks), one episode each: where a fingerprint's usual
+    failures for those hours of the week are counted."""
+    first, last = _input_span(frame)
+    weeks = int((last - first) / ONE_WEEK) + 1
+    copies = [
+        rough.select(
+            FINGERPRINT,
+            pl.col("first") + k * ONE_WEEK,
+            pl.col("last") + k * ONE_WEEK,
+            pl.lit(k, pl.Int32).alias(WEEK),
+        )
+        for k in range(-weeks, weeks + 1)
+    ]
+    inside = (pl.col("last") >= first) & (pl.col("first") <= last)
+    return pl.concat(copies).filter(inside).with_row_index(EPISODE)
+
+
+def _weekly_baseline(
+    windows: pl.DataFrame, tagged: pl.DataFrame, frame: pl.DataFrame, params: DistributedSettings
+) -> pl.DataFrame:
+    """Per fingerprint and window: the median distinct failing accounts in the same window of
+    the other weeks the input covers (a covered week with none counts as zero): the
+    organisation's own baseline for that hour of the week. Monday morning's forgotten
+    passwords are usual on Mondays, not on a Wednesday."""
+    first, last = _input_span(frame)
+    weeks = int((last - first) / ONE_WEEK) + 1
+    # Rows of week k moved back k weeks fall into the same windows (same epoch-aligned grid)
+    # as the hours they are the baseline of.
+    aligned = tagged.filter(pl.col(WEEK) != 0).with_columns(
+        pl.col("time") - pl.duration(weeks=pl.col(WEEK))
+    )
+    others = _windows(aligned, params, by=(FINGERPRINT, WEEK)).select(
+        FINGERPRINT, "time", WEEK, "accounts"
+    )
+    half = timedelta(hours=params.window_hours) / 2
+    shifted = pl.col("time") + pl.duration(weeks=pl.col(WEEK))
+    covered = (
+        windows.select(FINGERPRINT, "time")
+        .join(
+            pl.DataFrame(
+                {WEEK: [k for k in range(-weeks, weeks + 1) if k]}, schema={WEEK: pl.Int32}
+            ),
+            how="cross",
+        )
+        # at least half of the window lies within the input
+        .filter((shifted >= first - half) & (shifted + 2 * half <= last + half))
+    )
+    return (
+        covered.join(others, on=[FINGERPRINT, "time", WEEK], how="left")
+        .group_by(FINGERPRINT, "time")
+        .agg(
+            weekly_baseline=pl.col("accounts").fill_null(0).median().cast(pl.Float64),
+            baseline_weeks=pl.len().cast(pl.Int32),
+        )
+    )
+
+
+def _why(
+    flagged: pl.DataFrame, waves: pl.DataFrame, params: DistributedSettings
+) -> dict[int, dict[str, Any]]:
+    """Per wave: its busiest window's counts, what they were compared with, and the share of
+    the fingerprint's failing accounts that sign in with it."""
+    inside = (pl.col("window_first") >= pl.col("first")) & (pl.col("window_last") <= pl.col("last"))
+    busiest = (
+        flagged.select(
+            FINGERPRINT,
+            pl.col("first").alias("window_first"),
+            pl.col("last").alias("window_last"),
+            "accounts",
+            "baseline",
+            "baseline_weeks",
+            "success_share",
+        )
+        .join(waves, on=FINGERPRINT)
+        .filter(inside)
+        .sort("accounts", descending=True)
+        .group_by(EPISODE, maintain_order=True)
+        .first()
+    )
+    return {
+        row[EPISODE]: {
+            "busiest_window_accounts": row["accounts"],
+            "usual_accounts": round(row["baseline"], 1),
+            "usual_from": (
+                f"the same hours of {row['baseline_weeks']} other week(s)"
+                if row["baseline_weeks"]
+                else "the median day of the input (less than two weeks of logs)"
+            ),
+            "success_share": round(row["success_share"], 3),
+            "tool": row["success_share"] <= params.max_success_share,
+        }
+        for row in busiest.iter_rows(named=True)
+    }
 
 
 def _median_with_quiet_periods(counts: list[int], periods: int) -> float:
@@ -241,14 +379,15 @@ def _prefixes(sources: tuple[str, ...]) -> dict[str, int]:
     return dict(counts.most_common(10))
 
 
-def _finding(episode: Episode, fingerprint_text: str) -> Finding:
+def _finding(episode: Episode, fingerprint_text: str, why: dict[str, Any]) -> Finding:
     sources, accounts = len(episode.sources), len(episode.accounts)
     explanation = (
         f"{accounts} accounts failed to sign in {span(episode)} from {sources} different "
         f"sources, {episode.attempts / sources:.1f} attempt(s) per source — too few for any "
         f"per-source rule — all with the same client fingerprint ({fingerprint_text}), and the "
-        f"targeted accounts did not go on to sign in from those sources. That is a password "
-        f"spray rotated through many addresses (proxies, botnets). "
+        f"targeted accounts did not go on to sign in from those sources. "
+        + _unusual(why)
+        + "That is a password spray rotated through many addresses (proxies, botnets). "
         + compromised_sentence(episode)
         + f"Enforce MFA on the targeted accounts ({listing(list(episode.accounts))}); block "
         f"legacy authentication or the client if it is not used; consider blocking the busiest "
@@ -264,4 +403,17 @@ def _finding(episode: Episode, fingerprint_text: str) -> Finding:
         confidence="medium",
         fingerprint=fingerprint_text,
         networks=_prefixes(episode.sources),
+        baseline={k: v for k, v in why.items() if k != "tool"},
+    )
+
+
+def _unusual(why: dict[str, Any]) -> str:
+    if why["tool"]:
+        return (
+            f"Only {why['success_share']:.0%} of the accounts that fail with this fingerprint "
+            f"ever sign in with it: it is a tool's, not your staff's. "
+        )
+    return (
+        f"Staff do use this client, but {why['busiest_window_accounts']} failing accounts in a "
+        f"day is a surge: it usually sees {why['usual_accounts']:g} (from {why['usual_from']}). "
     )

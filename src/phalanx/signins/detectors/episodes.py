@@ -22,14 +22,23 @@ class Horizon:
     min_attempts: int = 0
 
     @property
-    def step(self) -> str:
+    def step_seconds(self) -> int:
         # Hopping windows a quarter of their length apart: any burst that fits in a window
         # is seen whole by one of them (up to a quarter-window edge), at 4x the work.
-        return f"{max(self.minutes * 60 // 4, 1)}s"
+        return max(self.minutes * 60 // 4, 1)
+
+    @property
+    def step(self) -> str:
+        return f"{self.step_seconds}s"
 
     @property
     def period(self) -> str:
         return f"{self.minutes * 60}s"
+
+    @property
+    def lead_in(self) -> str:
+        """How far before a series' first row the first window holding it starts."""
+        return f"-{self.minutes * 60 - self.step_seconds}s"
 
 
 def suspicious_windows(
