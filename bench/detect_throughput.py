@@ -55,6 +55,7 @@ def synthetic(rows: int, seed: int = 1) -> pa.Table:
         "is_machine": pa.array(np.zeros(rows, dtype=bool)),
         "source": source,
         "source_kind": pa.array(["ip"] * rows),
+        "asn": none,
         "target": none,
         "outcome": outcome,
         "failure_reason": reason,

@@ -7,6 +7,7 @@ hands out Arrow batches, so the detectors never see one Python object per event.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -43,6 +44,17 @@ def compact(batch: pa.RecordBatch) -> pa.RecordBatch:
 def plain(batch: pa.RecordBatch) -> pa.RecordBatch:
     """`batch` in SIGNIN_SCHEMA (dictionary columns decoded to plain strings)."""
     return batch.cast(SIGNIN_SCHEMA) if not batch.schema.equals(SIGNIN_SCHEMA) else batch
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """`table` in SIGNIN_SCHEMA, a nullable column it lacks added as nulls: a table kept by an
+    earlier version (a watch state written before the `asn` column) still reads."""
+    for field in SIGNIN_SCHEMA:
+        if field.name not in table.column_names and field.nullable:
+            table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
+    return table.select(SIGNIN_SCHEMA.names).cast(SIGNIN_SCHEMA)
+
+
 T = TypeVar("T")
 
 
@@ -103,6 +115,25 @@ def normalise_ip(raw: str | None) -> str:
     return "" if address.is_loopback or address.is_unspecified else str(address)
 
 
+_ASN = re.compile(r"(?:as)?\s*0*([0-9]{1,10})", re.ASCII | re.IGNORECASE)
+_LAST_ASN = 2**32 - 1
+
+
+def normalise_asn(value: object) -> str | None:
+    """An autonomous system number as digits ("8075"), from 8075, "8075" or "AS8075"; None
+    when the log has none: missing, empty, 0 (no AS, RFC 7607), or not a number at all."""
+    if type(value) is int:
+        number = value
+    elif type(value) is str:
+        found = _ASN.fullmatch(value.strip())
+        if found is None:
+            return None
+        number = int(found.group(1))
+    else:  # None, or a bool, float, list or object where a number should be
+        return None
+    return str(number) if 0 < number <= _LAST_ASN else None
+
+
 def pick_source(
     ip: str | None, host: str | None = None, process: str | None = None
 ) -> tuple[str, SourceKind]:
@@ -151,6 +182,7 @@ class SignInBatches:
         failure_reason: FailureReason = FailureReason.NONE,
         source: str = "",
         source_kind: SourceKind = SourceKind.UNKNOWN,
+        asn: str | None = None,
         target: str | None = None,
         code: str | None = None,
         protocol: str | None = None,
@@ -162,7 +194,7 @@ class SignInBatches:
             time = to_utc(time)
         self._pending.append((
             (time - _EPOCH) // _MICROSECOND, name, account, domain, is_machine, source,
-            source_kind.value if source else "", target, outcome.value, failure_reason.value,
+            source_kind.value if source else "", asn, target, outcome.value, failure_reason.value,
             code, protocol, client, auth_requirement, log_source, self.origin, record,
         ))  # fmt: skip
         self.rows += 1

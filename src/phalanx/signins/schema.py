@@ -53,6 +53,9 @@ SIGNIN_SCHEMA = pa.schema(
         pa.field("is_machine", pa.bool_(), nullable=False),  # COMPUTER$ accounts
         pa.field("source", pa.string(), nullable=False),  # IP, else host, else process; "" if none
         pa.field("source_kind", pa.string(), nullable=False),  # a SourceKind value
+        # The source's autonomous system number as the log gave it, digits only ("8075" for
+        # AS8075); null where the log has none (Entra ID and Okta give one, Windows and sshd not).
+        pa.field("asn", pa.string()),
         pa.field("target", pa.string()),  # host, application or service signed in to
         pa.field("outcome", pa.string(), nullable=False),  # an Outcome value
         pa.field("failure_reason", pa.string(), nullable=False),  # a FailureReason value

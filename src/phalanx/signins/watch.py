@@ -29,6 +29,7 @@ from phalanx.core.finding import Finding
 from phalanx.signins.detect import detect_all
 from phalanx.signins.readers import InputFile, InputStats, SigninReader, detect
 from phalanx.signins.readers.base import HEAD_BYTES
+from phalanx.signins.records import conform
 from phalanx.signins.schema import SIGNIN_SCHEMA
 from phalanx.signins.tune import tune
 
@@ -89,7 +90,7 @@ class WatchState:
         return cls(
             files={f["path"]: Followed(**f) for f in meta["files"]},
             emitted=[Emitted(**e) for e in meta["emitted"]],
-            retained=table.cast(SIGNIN_SCHEMA),
+            retained=conform(table),
             skipped=dict(meta["skipped"]),
         )
 

@@ -30,7 +30,7 @@ def _signins(rows: list[tuple[str, str, str]]) -> pa.Table:
     for number, (account, outcome, requirement) in enumerate(rows, start=1):
         values = {"time": WHEN, "account": account, "account_raw": account, "domain": "nwh",
                   "is_machine": False, "source": "203.0.113.7", "source_kind": "ip",
-                  "target": "Office 365", "outcome": outcome, "failure_reason": "",
+                  "asn": None, "target": "Office 365", "outcome": outcome, "failure_reason": "",
                   "code": "0", "protocol": "entra:IMAP4", "client": "IMAP4",
                   "auth_requirement": requirement, "log_source": "entra", "origin": "t",
                   "record": number}

@@ -34,6 +34,7 @@ DETECTION_COLUMNS = (
     "is_machine",
     "source",
     "source_kind",
+    "asn",
     "target",
     "protocol",
     "client",

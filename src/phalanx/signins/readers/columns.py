@@ -129,8 +129,10 @@ class Rows:
         return cls(numbers, micros, usable & parsed, who, where, how)
 
     def identity(self, accounts: Aspect, sources: Aspect) -> dict[str, pa.Array]:
-        """time, account, account_raw, domain, is_machine, source and source_kind: the columns
-        every reader's accounts (canonical, raw, domain, machine) and sources give alike."""
+        """time, account, account_raw, domain, is_machine, source, source_kind and asn: the
+        columns every reader's accounts (canonical, raw, domain, machine) and sources (address,
+        kind and, where the log gives one, the autonomous system) give alike."""
+        asn = sources.column(2, self.where) if sources.width > 2 else constant(None, len(self))
         return {
             "time": pa.array(self.micros, pa.timestamp("us", tz="UTC")),
             "account": accounts.column(1, self.who),
@@ -139,8 +141,12 @@ class Rows:
             "is_machine": machines(accounts, self.who),
             "source": sources.column(0, self.where),
             "source_kind": sources.column(1, self.where),
+            "asn": asn,
             "record": pa.array(self.numbers, pa.int64()),
         }
+
+    def __len__(self) -> int:
+        return len(self.numbers)
 
     def settle(
         self, columns: dict[str, pa.Array], ok: np.ndarray
@@ -259,4 +265,3 @@ def merge_by_record(batches: Sequence[pa.RecordBatch | None]) -> pa.RecordBatch 
 
 def _one(table: pa.Table) -> pa.RecordBatch:
     return table.unify_dictionaries().combine_chunks().to_batches()[0]
-

@@ -6,6 +6,9 @@
 - Log Analytics `SigninLogs` / `AADNonInteractiveUserSignInLogs` query exports, JSON or CSV
   (TimeGenerated, UserPrincipalName, IPAddress, ResultType, AppDisplayName...).
 
+The source's autonomous system comes from Graph's `autonomousSystemNumber` (an Int32, in the
+beta and v1.0 signIn resource) or Log Analytics' `AutonomousSystemNumber` (a string column).
+
 A whole-document JSON file (array or page) is parsed in one go with orjson, which holds it in
 memory: fine up to a few hundred MB; larger exports should be JSON lines. Result codes map
 through readers/aadsts.py.
@@ -39,6 +42,7 @@ from phalanx.signins.records import (
     SignInBatches,
     compact,
     normalise_account,
+    normalise_asn,
     pick_source,
     plain,
 )
@@ -160,6 +164,7 @@ def _add(batches: SignInBatches, record: Any, number: int) -> str | None:
         failure_reason=reason,
         source=source,
         source_kind=kind,
+        asn=_asn(fields),
         target=_first(fields, "appDisplayName", "AppDisplayName", "resourceDisplayName"),
         code=str(code),
         protocol="entra",
@@ -177,6 +182,13 @@ def _first(fields: Mapping[str, Any], *names: str) -> str | None:
         if isinstance(value, str | int) and str(value).strip():
             return str(value).strip()
     return None
+
+
+def _asn(fields: Mapping[str, Any]) -> str | None:
+    """Graph's autonomousSystemNumber, else Log Analytics' AutonomousSystemNumber."""
+    return normalise_asn(fields.get("autonomousSystemNumber")) or normalise_asn(
+        fields.get("AutonomousSystemNumber")
+    )
 
 
 def _code(fields: Mapping[str, Any]) -> int | None:
@@ -226,6 +238,7 @@ _OTHER_NAMES = frozenset(
         "time",
         "ResultType",
         "IPAddress",
+        "AutonomousSystemNumber",
         "AppDisplayName",
         "ClientAppUsed",
         "UserAgent",
@@ -241,9 +254,9 @@ def _account(upn: Any) -> tuple[str | None, str, str, bool]:
     return (account, *normalise_account(account)) if account else (None, "", "", False)
 
 
-def _source(ip: Any) -> tuple[str, str]:
+def _source(asn: Any, ip: Any) -> tuple[str, str, str | None]:
     source, kind = pick_source(_first({"ipAddress": ip}, "ipAddress"))
-    return source, kind.value if source else ""
+    return source, kind.value if source else "", _asn({"autonomousSystemNumber": asn})
 
 
 def _context(code: int, noninteractive: bool, *values: Any) -> tuple[str | None, ...]:
@@ -269,7 +282,7 @@ _CONTEXT_NAMES = (
     "authenticationRequirement",
 )
 _ACCOUNTS = Aspect(_account, 4)
-_SOURCES = Aspect(_source, 2)
+_SOURCES = Aspect(_source, 3, typed=1)  # the AS number is an int (or a str, or None)
 _CONTEXTS = Aspect(_context, 7, typed=2)  # the code is an int, "not interactive" a bool
 
 
@@ -303,7 +316,11 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
             key: tuple[Any, ...] = (get("userPrincipalName"),)
             who = accounts.get(key)
             who = _ACCOUNTS.add(key) if who is None else who
-            key = (get("ipAddress"),)
+            asn = get("autonomousSystemNumber")
+            if asn is not None and type(asn) is not int and type(asn) is not str:
+                slow.append((number, record))  # 8075.0 or True would share 8075's code
+                continue
+            key = (asn, get("ipAddress"))
             where = sources.get(key)
             where = _SOURCES.add(key) if where is None else where
             # The values of _CONTEXT_NAMES, spelt out: cheaper than a map() per row.

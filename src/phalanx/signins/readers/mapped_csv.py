@@ -8,7 +8,7 @@ examples in readers/maps/):
     account = "user"
     source = "remote_ip"
     outcome = "action"
-    reason = "reason"    # optional, as are target, client and code
+    reason = "reason"    # optional, as are target, client, code and asn (AS number)
     [time]
     format = "%Y-%m-%d %H:%M:%S"   # strptime; omitted: ISO 8601
     timezone = "UTC"
@@ -40,7 +40,7 @@ import pyarrow as pa
 from phalanx.config.signins import SigninSettings
 from phalanx.core.errors import ConfigError
 from phalanx.signins.readers.base import InputFile, InputStats
-from phalanx.signins.records import SignInBatches, pick_source
+from phalanx.signins.records import SignInBatches, normalise_asn, pick_source
 from phalanx.signins.schema import FailureReason, Outcome
 
 NAME = "mapped_csv"
@@ -163,6 +163,7 @@ def _add(
         failure_reason=reason,
         source=source,
         source_kind=kind,
+        asn=normalise_asn(value.get("asn")),
         target=value.get("target") or None,
         code=value.get("code") or value.get("reason") or None,
         protocol="vpn",

@@ -4,7 +4,8 @@ user.session.start and user.authentication.* events are sign-ins: outcome.result
 a success; FAILURE/DENY a failure whose reason comes from outcome.reason
 (INVALID_CREDENTIALS and VERIFICATION_ERROR are wrong passwords, LOCKED_OUT a lockout, an
 unknown user an unknown account). user.account.lock is a lockout. Other events (Okta
-ThreatInsight's security.threat.detected among them) are records, not sign-ins.
+ThreatInsight's security.threat.detected among them) are records, not sign-ins. The source's
+autonomous system is securityContext.asNumber (an integer; asOrg names it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers.base import InputFile, InputStats
-from phalanx.signins.records import NOT_A_SIGNIN, SignInBatches, pick_source
+from phalanx.signins.records import NOT_A_SIGNIN, SignInBatches, normalise_asn, pick_source
 from phalanx.signins.schema import FailureReason, Outcome
 
 NAME = "okta"
@@ -80,6 +81,7 @@ def _add(batches: SignInBatches, event: Any, number: int) -> str | None:
     outcome, reason = _outcome(kind, result)
     source, source_kind = pick_source(str(client.get("ipAddress") or "") or None)
     agent = client.get("userAgent") if isinstance(client.get("userAgent"), Mapping) else {}
+    context = event.get("securityContext")
     assert isinstance(agent, Mapping)
     batches.add(
         time=moment,
@@ -88,6 +90,7 @@ def _add(batches: SignInBatches, event: Any, number: int) -> str | None:
         failure_reason=reason,
         source=source,
         source_kind=source_kind,
+        asn=normalise_asn(context.get("asNumber")) if isinstance(context, Mapping) else None,
         target=str(event.get("displayMessage") or "") or None,
         code=str(result.get("reason") or result.get("result") or "") or None,
         protocol="okta",

@@ -128,6 +128,13 @@ ADDRESSES = mostly(
         "0.0.0.0", "unknown", "WS07",
     ])
 )
+# Graph writes an Int32; Log Analytics a string; 0 is "no AS". 8075.0 and True equal 8075 and
+# 1 as dictionary keys: the fast path must not read them as those.
+AS_NUMBERS = mostly(
+    st.sampled_from([8075, 14061, 1, 0, 2**32 - 1]),
+    st.sampled_from(["8075", "AS8075", " as14061 ", "", "0", "x", 8075.0, True, -1, 2**32])
+    | ODD_VALUES,
+)
 SHORT_TEXT = mostly(st.sampled_from(["Browser", "Office 365", " ", "", "python-requests", "-"]))
 
 
@@ -154,6 +161,7 @@ ENTRA_OBJECTS = entries(
         "createdDateTime": TIMES,
         "userPrincipalName": NAMES,
         "ipAddress": ADDRESSES,
+        "autonomousSystemNumber": AS_NUMBERS,
         "appDisplayName": SHORT_TEXT,
         "resourceDisplayName": SHORT_TEXT,
         "clientAppUsed": SHORT_TEXT,
@@ -181,6 +189,7 @@ ENTRA_OBJECTS = entries(
         "time": TIMES,
         "ResultType": st.one_of(st.just("50126"), ODD_VALUES),
         "IPAddress": ADDRESSES,
+        "AutonomousSystemNumber": AS_NUMBERS,
         "AppDisplayName": SHORT_TEXT,
         "category": st.sampled_from(["NonInteractiveUserSignInLogs", "SignInLogs"]),
         "Type": SHORT_TEXT,
@@ -255,6 +264,17 @@ def test_entra_fast_path_reads_exactly_what_the_record_path_reads(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(lines, "CHUNK_BYTES", chunk)
         both_paths("entra", data)
+
+
+def test_as_numbers_equal_as_keys_but_not_as_fields_are_read_apart() -> None:
+    line = {"createdDateTime": "2024-01-01T00:00:00Z", "userPrincipalName": "a@x.org",
+            "ipAddress": "203.0.113.7", "status": {"errorCode": 50126}}  # fmt: skip
+    values = [1, True, 8075, 8075.0, "8075", None, 1.0, "AS1"]
+    data = b"".join(dump({**line, "autonomousSystemNumber": v}) + b"\n" for v in values)
+    both_paths("entra", data)
+    source = InputFile("x.jsonl", lambda: io.BytesIO(data))
+    table = pa.Table.from_batches(entra.read(source, InputStats("x"), SigninSettings()))
+    assert table.column("asn").to_pylist() == ["1", None, "8075", None, "8075", None, None, "1"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
