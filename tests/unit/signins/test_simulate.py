@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 
 from phalanx.cli.simulate import simulate_command
 from phalanx.signins.simulate.attacks import SCENARIOS
-from phalanx.signins.simulate.example import ENTRA_FILE, SSHD_FILE, write_example_logs
+from phalanx.signins.simulate.example import (
+    ENTRA_FILE,
+    ENTRA_SPRAY_IP,
+    OFFICE_NAT,
+    SSHD_FILE,
+    write_example_logs,
+)
+from phalanx.signins.simulate.networks import ABROAD, ATTACKERS, HOME, ORGANISATION
 from phalanx.signins.simulate.run import parse_formats, simulate
 from phalanx.signins.simulate.truth import Truth
 
@@ -73,6 +80,10 @@ def test_entra_records_have_graph_field_names_and_codes(example: tuple[Path, Tru
         assert set(row["status"]) == {"errorCode", "failureReason", "additionalDetails"}
     codes = {row["status"]["errorCode"] for row in rows}  # type: ignore[index]
     assert {0, 50126, 50034, 50074} <= codes
+    networks = {row["ipAddress"]: row["autonomousSystemNumber"] for row in rows}
+    assert networks[OFFICE_NAT] in ORGANISATION
+    assert networks[ENTRA_SPRAY_IP] in ATTACKERS
+    assert set(networks.values()) <= {*ORGANISATION, *HOME, *ATTACKERS}
 
 
 def test_the_entra_spray_is_in_the_log_as_labelled(example: tuple[Path, Truth]) -> None:
@@ -202,6 +213,28 @@ def test_truth_matches_what_is_written(simulated: tuple[Path, Truth]) -> None:
         assert set(attack.accounts) - set(attack.compromised) <= failed_accounts, attack.id
         assert {account for _, account, _, _ in hits} == set(attack.accounts), attack.id
         assert len(hits) == attack.attempts, attack.id
+
+
+def test_every_entra_sign_in_names_the_autonomous_system_of_its_address(
+    simulated: tuple[Path, Truth],
+) -> None:
+    folder, truth = simulated
+    networks: dict[str, set[int]] = {}
+    for line in (folder / "entra-signins.jsonl").read_bytes().splitlines():
+        record = orjson.loads(line)
+        assert type(record["autonomousSystemNumber"]) is int  # Graph's Int32
+        networks.setdefault(record["ipAddress"], set()).add(record["autonomousSystemNumber"])
+    assert all(len(asns) == 1 for asns in networks.values())  # one AS per address
+    asn = {address: asns.pop() for address, asns in networks.items()}
+    attackers = {s for a in truth.attacks if not a.benign for s in a.sources}
+    staff = {asn[address] for address in asn.keys() - attackers}
+    # Staff come from the organisation's ISPs, home broadband and the odd foreign network.
+    assert staff <= {*ORGANISATION, *HOME, *ABROAD}
+    assert set(ORGANISATION) <= staff
+    (distributed,) = truth.by_type("distributed_spray")
+    spray = {asn[s] for s in distributed.sources}
+    assert spray <= set(ATTACKERS)
+    assert len(spray) >= 20  # proxies and bots over many networks, hosting and residential
 
 
 def test_formats_can_be_chosen(tmp_path: Path) -> None:

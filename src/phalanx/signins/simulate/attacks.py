@@ -16,6 +16,7 @@ import numpy as np
 
 from phalanx.signins.simulate.events import Channel, Events, Ints, Log
 from phalanx.signins.simulate.formats import Result
+from phalanx.signins.simulate.networks import ATTACKERS
 from phalanx.signins.simulate.org import HOUR, Organisation
 from phalanx.signins.simulate.truth import PlantedAttack
 
@@ -54,14 +55,13 @@ class Attack:
         return int(self.rng.integers(min(HOUR * 2, latest - 1), latest))
 
     def addresses(self, count: int) -> Ints:
+        """Proxies and bots: hosting and residential networks, many autonomous systems."""
         nets = self.rng.choice(ATTACKER_NETS, size=count)
         octets = self.rng.integers(1, 255, size=(count, 3))
-        return self.org.sources.add_all(
-            [
-                f"{n}.{a}.{b}.{c}"
-                for n, (a, b, c) in zip(nets.tolist(), octets.tolist(), strict=True)
-            ]
-        )
+        addresses = [
+            f"{n}.{a}.{b}.{c}" for n, (a, b, c) in zip(nets.tolist(), octets.tolist(), strict=True)
+        ]
+        return self.org.place(self.org.sources.add_all(addresses), ATTACKERS)
 
     def targets(self, count: int) -> Ints:
         count = min(count, len(self.org.staff))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from phalanx.signins.simulate.formats import (
     sshd_messages,
 )
 from phalanx.signins.simulate.names import person_names
+from phalanx.signins.simulate.networks import ATTACKERS, HOME, ORGANISATION, asn_of
 from phalanx.signins.simulate.truth import PlantedAttack, Truth, span
 
 ExampleTruth = Truth  # what write_example_logs returns; also written as truth.json
@@ -305,9 +306,19 @@ def _write_entra(path: Path, attempts: list[Attempt], seed: int) -> None:
     ordered = sorted(attempts, key=lambda a: a.time, reverse=True)
     page = {
         "@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
-        "value": [entra_signin(a, DOMAIN, n, seed) for n, a in enumerate(ordered)],
+        "value": [
+            entra_signin(replace(a, asn=_asn(a.source)), DOMAIN, n, seed)
+            for n, a in enumerate(ordered)
+        ],
     }
     path.write_bytes(orjson.dumps(page))
+
+
+def _asn(source: str) -> int:
+    """The office's ISP, a spraying proxy's hosting network, or a home broadband provider."""
+    if source == OFFICE_NAT:
+        return ORGANISATION[0]
+    return asn_of(source, ATTACKERS if source == ENTRA_SPRAY_IP else HOME)
 
 
 def _write_sshd(path: Path, lines: list[tuple[datetime, str]], end: datetime) -> None:

@@ -3,7 +3,8 @@
 Both the small example and the labelled simulator describe an attempt once, as an `Attempt`
 (who, from where, when, what happened), and these functions turn it into the exact records the
 products write, with the field names and codes of their documentation:
-- Microsoft Graph `signIn` resource (beta shape, as `GET /auditLogs/signIns` returns it);
+- Microsoft Graph `signIn` resource (beta shape, as `GET /auditLogs/signIns` returns it, with
+  the source's `autonomousSystemNumber`, an Int32);
 - Windows Security 4624/4625 (member servers) and 4768/4771 (Kerberos on the domain controller),
   in the flat NXLog/OTRF "Mordor" JSON-lines layout;
 - OpenSSH `sshd` lines in RFC 3164 syslog (no year, day padded with a space).
@@ -138,6 +139,7 @@ class Attempt:
     result: Result
     mfa: bool = False  # a success that passed a second factor
     app: EntraApp = BROWSER_OUTLOOK
+    asn: int | None = None  # the autonomous system of `source`, as Entra ID logs it
 
 
 def sign_in_id(number: int, seed: int) -> str:
@@ -168,6 +170,7 @@ def entra_signin(attempt: Attempt, domain: str, number: int, seed: int) -> dict[
         "appId": attempt.app.app_id,
         "appDisplayName": attempt.app.name,
         "ipAddress": attempt.source,
+        "autonomousSystemNumber": attempt.asn,
         "clientAppUsed": attempt.app.client,
         "userAgent": attempt.app.user_agent,
         "correlationId": identifier,

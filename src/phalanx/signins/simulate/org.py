@@ -12,7 +12,8 @@ and a quarter of the staff fail a few times before they get in.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy.typing as npt
 from phalanx.signins.simulate.events import Events, Ints, Log, Names
 from phalanx.signins.simulate.formats import Result
 from phalanx.signins.simulate.names import person_names
+from phalanx.signins.simulate.networks import ABROAD, HOME, ORGANISATION, asn_of
 from phalanx.signins.simulate.truth import PlantedAttack
 
 DAY = 86_400
@@ -56,6 +58,18 @@ class Organisation:
     vpn: Ints
     home: Ints  # source index of each person's home address
     linux: npt.NDArray[np.bool_]  # people who also log in to the research cluster over ssh
+    networks: dict[int, int] = field(default_factory=dict)  # source index -> its AS number
+
+    def place(self, sources: Ints, pool: Sequence[int]) -> Ints:
+        """Files each source under the AS of `pool` its address belongs to."""
+        for index in sources.tolist():
+            self.networks[index] = asn_of(self.sources.values[index], tuple(pool))
+        return sources
+
+    def asns(self) -> list[int]:
+        """The AS number of every source, by index (the organisation's own for internal hosts)."""
+        own = ORGANISATION[0]
+        return [self.networks.get(index, own) for index in range(len(self.sources.values))]
 
     @property
     def seconds(self) -> int:
@@ -81,7 +95,7 @@ def make_organisation(
     vpn = sources.add_all([f"81.2.80.{20 + v}" for v in range(VPN_EGRESS)])
     octets = rng.integers(0, 256, size=(users, 3))
     home = sources.add_all([f"86.{a}.{b}.{max(c, 1)}" for a, b, c in octets.tolist()])
-    return Organisation(
+    org = Organisation(
         start=start,
         days=days,
         domain="northfield-health.example",
@@ -93,6 +107,11 @@ def make_organisation(
         home=home,
         linux=rng.random(users) < 0.1,
     )
+    for site, nat in enumerate(site_nat.tolist()):  # two sites on each of the two ISPs
+        org.networks[nat] = ORGANISATION[site % len(ORGANISATION)]
+    org.place(vpn, ORGANISATION[:1])
+    org.place(home, HOME)
+    return org
 
 
 def background(
@@ -149,7 +168,9 @@ def _travel(
     leave = rng.integers(0, max(1, org.days - 3), size=travellers)
     length = rng.integers(2, 6, size=travellers)
     octets = rng.integers(0, 256, size=(travellers, 3))
-    abroad = org.sources.add_all([f"{a % 60 + 150}.{b}.{c}.7" for a, b, c in octets.tolist()])
+    abroad = org.place(
+        org.sources.add_all([f"{a % 60 + 150}.{b}.{c}.7" for a, b, c in octets.tolist()]), ABROAD
+    )
     trip = np.full(len(org.staff), -1)
     trip[who] = np.arange(travellers)
     index = trip[person]

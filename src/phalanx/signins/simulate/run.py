@@ -76,7 +76,7 @@ def simulate(
     ordinary = background(rng, org, per_day, chosen)
     table = Events.concat([ordinary, *stale, *policy, *attacks]).sorted()
     table.time = np.clip(table.time, 0, org.seconds - 1)
-    rows = Rows(table, org.accounts.values, org.sources.values, START, org.domain, seed)
+    rows = Rows(table, org.accounts.values, org.sources.values, org.asns(), START, org.domain, seed)
     out.mkdir(parents=True, exist_ok=True)
     counts = _write_all(rows, out, chosen, days, workers)
     truth = Truth(

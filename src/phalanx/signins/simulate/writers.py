@@ -44,6 +44,7 @@ ENTRA_ROW_KEYS = (
     "userPrincipalName",
     "userId",
     "ipAddress",
+    "autonomousSystemNumber",
     "correlationId",
 )
 WINDOWS_ROW_KEYS = (
@@ -75,6 +76,7 @@ class Rows:
     events: Events
     accounts: list[str]
     sources: list[str]
+    asns: list[int]  # each source's autonomous system number
     start: datetime
     domain: str
     seed: int
@@ -141,6 +143,10 @@ def write_entra(rows: Rows, index: np.ndarray, path: Path, clock: Clock) -> int:
     tails = entra_tails(rows.domain)
     names = [display_name(a) for a in rows.accounts]
     ids: dict[int, str] = {}
+    places = [
+        f'"ipAddress":"{address}","autonomousSystemNumber":{asn}'
+        for address, asn in zip(rows.sources, rows.asns, strict=True)
+    ]
     prefix = f"{rows.seed & 0xFFFFFFFF:08x}-0000-4000-8000-"
     lines = []
     for n, t, a, s, r, m, c in zip(
@@ -160,7 +166,7 @@ def write_entra(rows: Rows, index: np.ndarray, path: Path, clock: Clock) -> int:
         lines.append(
             f'{{"id":"{identifier}","createdDateTime":"{clock.iso(t)}Z",'
             f'"userDisplayName":"{names[a]}","userPrincipalName":"{rows.accounts[a]}@{rows.domain}",'
-            f'"userId":"00000000-0000-4000-8000-{user}","ipAddress":"{rows.sources[s]}",'
+            f'"userId":"00000000-0000-4000-8000-{user}",{places[s]},'
             f'"correlationId":"{identifier}",{tails[(c, r, m)]}\n'
         )
     _write_lines(path, lines)
