@@ -11,8 +11,13 @@ from phalanx.signins.detectors import brute_force, distributed, spray, stale
 from phalanx.signins.detectors.prepare import prepare
 
 
-def detect_all(table: pa.Table | pl.DataFrame, settings: SigninSettings) -> list[Finding]:
-    """Pure: the same table and settings always give the same findings (event time only)."""
+def detect_all(
+    table: pa.Table | pl.DataFrame,
+    settings: SigninSettings,
+    history: distributed.History | None = None,
+) -> list[Finding]:
+    """Pure: the same table and settings always give the same findings (event time only).
+    `history`: what a live watch kept of earlier weeks for the hour-of-week baseline."""
     frame = prepare(table, settings.account_aliases)
     if frame.is_empty():
         return []
@@ -22,6 +27,6 @@ def detect_all(table: pa.Table | pl.DataFrame, settings: SigninSettings) -> list
     per_source = [*sprays, *brute_forces]
     return [
         *per_source,
-        *distributed.detect(frame, settings, per_source),
+        *distributed.detect(frame, settings, per_source, history),
         *stale.detect(frame, settings, stale_pairs),
     ]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+
+import polars as pl
 
 from phalanx.config.signins import SigninSettings
 from phalanx.core.finding import Finding
 from phalanx.signins.detect import detect_all
+from phalanx.signins.detectors.distributed import History, history_rows
+from phalanx.signins.detectors.prepare import prepare
 from phalanx.signins.schema import Outcome
-from tests.unit.signins.factory import Log
+from tests.unit.signins.factory import T0, Log
 
 DEFAULTS = SigninSettings()
 HOUR = 3600.0
@@ -125,3 +130,20 @@ def test_without_another_week_the_median_day_is_the_baseline() -> None:
     browser_spray(log, start=2 * 24 * HOUR + 9 * HOUR, accounts=40)
     [wave] = waves(log)
     assert wave.details["baseline"]["usual_from"].startswith("the median day")
+
+
+def test_a_watch_history_of_earlier_weeks_is_the_baseline_of_a_later_frame() -> None:
+    """A live watch retains two days whole; what it keeps of earlier weeks makes Monday's
+    usual failures usual again, as a scan of the whole three weeks finds them."""
+    log = Log()
+    benign_org(log, days=21)
+    mondays_forgotten(log, weeks=3)
+    frame = prepare(log.table(), {})
+    third_week = T0 + timedelta(days=14) - timedelta(hours=T0.hour)
+    earlier, recent = (
+        frame.filter(pl.col("time") < third_week),
+        frame.filter(pl.col("time") >= third_week),
+    )
+    assert [f.kind for f in detect_all(recent, DEFAULTS)] == ["signins.distributed_spray"]
+    history = History(history_rows(earlier, DEFAULTS), since=T0)
+    assert detect_all(recent, DEFAULTS, history) == []

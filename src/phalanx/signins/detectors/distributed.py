@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,14 +30,27 @@ from phalanx.signins.schema import FailureReason, Outcome
 KIND = "signins.distributed_spray"
 TECHNIQUE = "T1110.003"
 FINGERPRINT = "fingerprint"
+HISTORY_COLUMNS = (FINGERPRINT, "time", "account", "source")
 WEEK = "week"  # 0: the hours under test; k: the same hours k weeks later (earlier if < 0)
 ONE_WEEK = timedelta(weeks=1)
 TYPO_GRACE = timedelta(hours=1)  # a failure its own source turns into a success this soon
 _SPRAY_REASONS = [FailureReason.BAD_PASSWORD.value, FailureReason.UNKNOWN_ACCOUNT.value]
 
 
+@dataclass(frozen=True)
+class History:
+    """Failures from before the frame that count towards the hour-of-week baseline: what a
+    live watch keeps of the weeks it no longer retains whole (`history_rows`)."""
+
+    rows: pl.DataFrame  # HISTORY_COLUMNS
+    since: datetime  # the rows are complete from here on
+
+
 def detect(
-    frame: pl.DataFrame, settings: SigninSettings, explained: list[Finding]
+    frame: pl.DataFrame,
+    settings: SigninSettings,
+    explained: list[Finding],
+    history: History | None = None,
 ) -> list[Finding]:
     params = settings.distributed
     light = _light_failures(frame, {s for f in explained for s in f.sources}, params)
@@ -48,7 +62,9 @@ def detect(
     rough = _waves(_windows(light, params), params)
     if rough.is_empty():
         return []
-    weeks = _same_hours_of_other_weeks(rough, frame)
+    first, last = _input_span(frame)
+    earlier, first = _before(history, first)
+    weeks = _same_hours_of_other_weeks(rough, first, last)
     in_any = rows_in_episodes(
         light,
         merge_windows(weeks.select(FINGERPRINT, "first", "last"), [FINGERPRINT]),
@@ -57,12 +73,20 @@ def detect(
     typo_free = _drop_typos(frame, in_any.drop(EPISODE))
     tagged = rows_in_episodes(typo_free, weeks, [FINGERPRINT]).drop(EPISODE)
     failures = tagged.filter(pl.col(WEEK) == 0).drop(WEEK)
+    counted = tagged.select(*HISTORY_COLUMNS, WEEK)
+    if earlier is not None:
+        before = rows_in_episodes(earlier, weeks, [FINGERPRINT]).select(*HISTORY_COLUMNS, WEEK)
+        counted = pl.concat([counted, before.cast(counted.schema)])
     tested = _windows(failures, params)
     windows = (
         tested.join(
             _fingerprint_profile(frame, failures, params.window_hours), on=FINGERPRINT, how="left"
         )
-        .join(_weekly_baseline(tested, tagged, frame, params), on=[FINGERPRINT, "time"], how="left")
+        .join(
+            _weekly_baseline(tested, counted, (first, last), params),
+            on=[FINGERPRINT, "time"],
+            how="left",
+        )
         .with_columns(
             pl.col("baseline_weeks").fill_null(0),
             baseline=pl.when(pl.col("baseline_weeks") > 0)
@@ -85,6 +109,23 @@ def detect(
         _finding(e, fingerprints[e.number], why[e.number])
         for e in sorted(found.values(), key=lambda e: e.first)
     ]
+
+
+def history_rows(frame: pl.DataFrame, settings: SigninSettings) -> pl.DataFrame:
+    """The frame's failures that a later hour-of-week baseline counts: bad passwords and
+    unknown accounts from light sources, typos dropped (HISTORY_COLUMNS)."""
+    light = _light_failures(frame, set(), settings.distributed)
+    return _drop_typos(frame, light).select(*HISTORY_COLUMNS)
+
+
+def _before(history: History | None, first: datetime) -> tuple[pl.DataFrame | None, datetime]:
+    """The history's rows from before the frame, and where the baseline's weeks start."""
+    if history is None:
+        return None, first
+    earlier = history.rows.filter(pl.col("time") < first)
+    if earlier.is_empty():
+        return None, first
+    return earlier, min(first, history.since)
 
 
 def fingerprint() -> pl.Expr:
@@ -242,11 +283,12 @@ def _input_span(frame: pl.DataFrame) -> tuple[datetime, datetime]:
     return first, last
 
 
-def _same_hours_of_other_weeks(rough: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
-    """The rough waves (week 0) and the same hours of the week in every other week the input
-    covers (week k: shifted by k weeks), one episode each: where a fingerprint's usual
-    failures for those hours of the week are counted."""
-    first, last = _input_span(frame)
+def _same_hours_of_other_weeks(
+    rough: pl.DataFrame, first: datetime, last: datetime
+) -> pl.DataFrame:
+    """The rough waves (week 0) and the same hours of the week in every other week from
+    `first` to `last` (week k: shifted by k weeks), one episode each: where a fingerprint's
+    usual failures for those hours of the week are counted."""
     weeks = int((last - first) / ONE_WEEK) + 1
     copies = [
         rough.select(
@@ -262,13 +304,16 @@ def _same_hours_of_other_weeks(rough: pl.DataFrame, frame: pl.DataFrame) -> pl.D
 
 
 def _weekly_baseline(
-    windows: pl.DataFrame, tagged: pl.DataFrame, frame: pl.DataFrame, params: DistributedSettings
+    windows: pl.DataFrame,
+    tagged: pl.DataFrame,
+    span: tuple[datetime, datetime],
+    params: DistributedSettings,
 ) -> pl.DataFrame:
     """Per fingerprint and window: the median distinct failing accounts in the same window of
     the other weeks the input covers (a covered week with none counts as zero): the
     organisation's own baseline for that hour of the week. Monday morning's forgotten
     passwords are usual on Mondays, not on a Wednesday."""
-    first, last = _input_span(frame)
+    first, last = span
     weeks = int((last - first) / ONE_WEEK) + 1
     # Rows of week k moved back k weeks fall into the same windows (same epoch-aligned grid)
     # as the hours they are the baseline of.
