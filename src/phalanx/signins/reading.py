@@ -3,12 +3,14 @@
 Each input is read by the reader its content names. Plain files large enough are read by
 worker processes: a JSON-lines log is cut into pieces at line ends (each worker numbers its
 piece's lines from 1, and the pieces' sign-ins, line numbers and skips are shifted back here),
-any other plain log is read whole by one worker. Compressed files and archive members are read
-here. The frame keeps every string column as a Categorical, in input order and line order.
+any other plain log, or a .gz file, is read whole by one worker (two rotated .gz logs are
+read at once). Archive members are read here. The frame keeps every string column as a
+Categorical, in input order and line order.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import multiprocessing
 import os
@@ -32,6 +34,7 @@ Progress = Callable[[InputFile, int], None]  # (input just read, its size in byt
 
 # Below this a plain file is read here: starting workers costs more than it saves.
 POOL_FROM_BYTES = 32 * 2**20
+GZIP_RATIO = 8  # what a sign-in log shrinks to, about, as .gz: the same threshold unpacked
 _IN_PROCESS = frozenset({"evtx"})  # splits large logs over the cores itself
 
 
@@ -45,7 +48,8 @@ class _Input:
     source: InputFile
     stats: InputStats
     reader: SigninReader | None = None
-    path: str | None = None  # the plain file behind the input, when there is one
+    path: str | None = None  # the file on disk behind the input, when there is one
+    compressed: bool = False  # the file is a .gz: read whole, never cut into pieces
     pieces: list[Future[_Piece]] = field(default_factory=list)
     piece_jobs: list[tuple[str, int, int, str, str]] = field(default_factory=list)
     whole: Future[_Whole] | None = None
@@ -87,25 +91,29 @@ def _recognise(source: InputFile) -> _Input:
         item.stats.skip("unknown_format", detail="no reader recognises this content")
         return item
     item.stats.format = item.reader.NAME
-    item.path = _local_file(source)
+    item.path, item.compressed = _local_file(source)
     return item
 
 
-def _local_file(source: InputFile) -> str | None:
-    """The file on disk behind `source`, when it is a plain one (not a .gz or a .zip member)."""
+def _local_file(source: InputFile) -> tuple[str | None, bool]:
+    """The file on disk behind `source` (a plain file or a .gz, not a .zip member), and
+    whether it is compressed."""
     with source.open() as stream:
-        if isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO):
-            name = stream.raw.name
-            return name if isinstance(name, str) else None
-    return None
+        compressed = isinstance(stream, gzip.GzipFile)
+        raw = stream.fileobj if isinstance(stream, gzip.GzipFile) else stream
+        if isinstance(raw, io.BufferedReader) and isinstance(raw.raw, io.FileIO):
+            name = raw.raw.name
+            return (name, compressed) if isinstance(name, str) else (None, False)
+    return None, False
 
 
 def _pooled(item: _Input) -> bool:
+    threshold = POOL_FROM_BYTES // GZIP_RATIO if item.compressed else POOL_FROM_BYTES
     return (
         item.reader is not None
         and item.reader.NAME not in _IN_PROCESS
         and item.path is not None
-        and (item.source.size or 0) >= POOL_FROM_BYTES
+        and (item.source.size or 0) >= threshold
     )
 
 
@@ -144,7 +152,7 @@ def _pieces(item: _Input) -> list[tuple[int, int]]:
     """Byte ranges for a JSON-lines log that can be read in pieces; [] to read it whole."""
     read_chunk = getattr(item.reader, "read_chunk", None)
     lines_only = getattr(item.reader, "is_json_lines", None)
-    if read_chunk is None or item.path is None:
+    if read_chunk is None or item.path is None or item.compressed:
         return []
     if lines_only is not None and not lines_only(item.source.head()):
         return []
@@ -212,7 +220,7 @@ def _read_piece(path: str, start: int, end: int, name: str, reader_name: str) ->
 
 
 def _read_file(path: str, name: str, reader_name: str, settings: SigninSettings) -> _Whole:
-    """In a worker: a whole plain file."""
+    """In a worker: a whole plain or .gz file."""
     from phalanx.signins.readers import reader_named
 
     (source,) = open_inputs([Path(path)], [])
