@@ -54,7 +54,8 @@ def test_spray_rotated_over_hundreds_of_addresses_is_one_finding() -> None:
     assert len(wave.accounts) == 150 and len(wave.sources) == 150
     assert TOOL in wave.details["fingerprint"]
     assert wave.compromised == ("u5",)
-    assert wave.details["networks"] == {"203.0.0.0/24": 150}
+    assert wave.details["networks"] == {"prefixes": {"203.0.0.0/24": 150}, "asns": {}}
+    assert "203.0.0.0/24: 150 sources" in wave.explanation
 
 
 def test_an_ordinary_organisation_gives_no_finding() -> None:

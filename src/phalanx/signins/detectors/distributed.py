@@ -11,8 +11,6 @@ baseline for the same hours of the week.
 
 from __future__ import annotations
 
-import ipaddress
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +22,7 @@ from phalanx.core.finding import Finding, Severity
 from phalanx.signins.detectors.episodes import EPISODE, Horizon, merge_windows, rows_in_episodes
 from phalanx.signins.detectors.evidence import Episode, summarise
 from phalanx.signins.detectors.explain import compromised_sentence, listing, span
+from phalanx.signins.detectors.networks import top_networks
 from phalanx.signins.detectors.report import episode_finding
 from phalanx.signins.schema import FailureReason, Outcome
 
@@ -105,8 +104,9 @@ def detect(
     _attach_compromised(frame, rows, found, timedelta(hours=settings.success.within_hours))
     fingerprints = dict(waves.select(EPISODE, FINGERPRINT).iter_rows())
     why = _why(flagged, waves, params)
+    by_wave = rows.partition_by(EPISODE, as_dict=True)
     return [
-        _finding(e, fingerprints[e.number], why[e.number])
+        _finding(e, fingerprints[e.number], why[e.number], top_networks(by_wave[(e.number,)]))
         for e in sorted(found.values(), key=lambda e: e.first)
     ]
 
@@ -412,19 +412,12 @@ def _attach_compromised(
         )
 
 
-def _prefixes(sources: tuple[str, ...]) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for source in sources:
-        try:
-            address = ipaddress.ip_address(source)
-        except ValueError:
-            continue
-        length = 24 if address.version == 4 else 48
-        counts[str(ipaddress.ip_network(f"{address}/{length}", strict=False))] += 1
-    return dict(counts.most_common(10))
-
-
-def _finding(episode: Episode, fingerprint_text: str, why: dict[str, Any]) -> Finding:
+def _finding(
+    episode: Episode,
+    fingerprint_text: str,
+    why: dict[str, Any],
+    networks: dict[str, dict[str, int]],
+) -> Finding:
     sources, accounts = len(episode.sources), len(episode.accounts)
     explanation = (
         f"{accounts} accounts failed to sign in {span(episode)} from {sources} different "
@@ -436,7 +429,7 @@ def _finding(episode: Episode, fingerprint_text: str, why: dict[str, Any]) -> Fi
         + compromised_sentence(episode)
         + f"Enforce MFA on the targeted accounts ({listing(list(episode.accounts))}); block "
         f"legacy authentication or the client if it is not used; consider blocking the busiest "
-        f"networks listed."
+        f"networks ({_busiest(networks)})."
     )
     return episode_finding(
         episode,
@@ -447,9 +440,19 @@ def _finding(episode: Episode, fingerprint_text: str, why: dict[str, Any]) -> Fi
         technique=TECHNIQUE,
         confidence="medium",
         fingerprint=fingerprint_text,
-        networks=_prefixes(episode.sources),
+        networks=networks,
         baseline={k: v for k, v in why.items() if k != "tool"},
     )
+
+
+def _busiest(networks: dict[str, dict[str, int]], shown: int = 3) -> str:
+    """ "203.0.113.0/24: 40 sources, AS64500: 120 sources" — the first few of each kind."""
+    named = [
+        f"{network}: {count} source{'s' if count > 1 else ''}"
+        for kind in ("asns", "prefixes")
+        for network, count in list(networks[kind].items())[:shown]
+    ]
+    return ", ".join(named) or "none: the sources are not addresses"
 
 
 def _unusual(why: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from phalanx.config.signins import SigninSettings
+from phalanx.signins.detect import detect_all
 from phalanx.signins.detectors.networks import TOP, asns, prefixes, top_networks
 from phalanx.signins.readers import entra
 from phalanx.signins.readers.base import InputFile, InputStats
@@ -118,3 +119,22 @@ def test_a_simulated_distributed_spray_spreads_over_many_attacker_networks(
     assert all(expected[prefix] == n for prefix, n in found["prefixes"].items())
     assert max(found["prefixes"].values()) == max(expected.values())
     assert len(found["prefixes"]) == min(TOP, len(expected))
+
+
+def test_the_distributed_spray_finding_names_its_autonomous_systems(simulated: Path) -> None:
+    data = (simulated / "entra-signins.jsonl").read_bytes()
+    source = InputFile("entra.jsonl", lambda: io.BytesIO(data))
+    batches = entra.read(source, InputStats(path="entra.jsonl"), SigninSettings())
+    table = pa.Table.from_batches(batches, schema=SIGNIN_SCHEMA)
+    truth = orjson.loads((simulated / "truth.json").read_bytes())
+    (spray,) = [a for a in truth["attacks"] if a["type"] == "distributed_spray"]
+    (wave,) = [
+        f
+        for f in detect_all(table, SigninSettings())
+        if f.kind == "signins.distributed_spray" and set(f.sources) & set(spray["sources"])
+    ]
+    networks = wave.details["networks"]
+    assert len(networks["asns"]) == TOP
+    assert {int(a.removeprefix("AS")) for a in networks["asns"]} <= set(ATTACKERS)
+    busiest = next(iter(networks["asns"]))
+    assert f"{busiest}: {networks['asns'][busiest]} sources" in wave.explanation
