@@ -64,6 +64,8 @@ class DistributedSettings:
     # x the failing accounts the fingerprint usually has in the same hours of the week (the
     # median of the other weeks; the median day when the input holds no other week)
     surge_factor: float = 3.0
+    # Weeks of earlier failures a live watch keeps for that baseline (a scan uses its input).
+    baseline_weeks: int = 4
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """Live watch: follow growing logs, keep a bounded window, emit findings as they form.
 
 The same detectors as the batch scan run over the retained window after every poll; they use
-event time only, so a watch and a scan of the same lines agree. State (file offsets, the
-retained sign-ins, what was already emitted) is checkpointed atomically after every poll, so
+event time only, so a watch and a scan of the same lines agree. What leaves the window is not
+all forgotten: the failures an hour-of-week baseline counts (light sources, typos dropped) are
+kept for `baseline_weeks`, so a distributed spray is judged against the same hours of earlier
+weeks, as a scan of those weeks would judge it. State (file offsets, the retained sign-ins,
+the kept failures, what was already emitted) is checkpointed atomically after every poll, so
 a restart neither misses nor double-counts a line.
 
 Files are followed like `tail -F`: a rotated file (same path, new inode) is drained to its end
@@ -14,19 +17,22 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 import orjson
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from phalanx.config.signins import SigninSettings
 from phalanx.core.finding import Finding
 from phalanx.signins.detect import detect_all
+from phalanx.signins.detectors.distributed import HISTORY_COLUMNS, History, history_rows
+from phalanx.signins.detectors.prepare import prepare
 from phalanx.signins.readers import InputFile, InputStats, SigninReader, detect
 from phalanx.signins.readers.base import HEAD_BYTES
 from phalanx.signins.records import conform
@@ -35,6 +41,15 @@ from phalanx.signins.tune import tune
 
 STATE_VERSION = 1
 MAX_RETAINED_ROWS = 5_000_000  # the memory bound whatever the horizons: oldest rows go first
+MAX_HISTORY_ROWS = 2_000_000  # the kept failures' bound: oldest go first
+HISTORY_SCHEMA = pl.Schema(
+    {
+        "fingerprint": pl.String(),
+        "time": pl.Datetime("us", "UTC"),
+        "account": pl.String(),
+        "source": pl.String(),
+    }
+)
 
 
 @dataclass
@@ -63,22 +78,30 @@ class WatchState:
     emitted: list[Emitted] = field(default_factory=list)
     retained: pa.Table = field(default_factory=lambda: SIGNIN_SCHEMA.empty_table())
     skipped: dict[str, int] = field(default_factory=dict)
+    # Failures kept from before the retained window for the hour-of-week baseline, complete
+    # from `history_since` on.
+    history: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HISTORY_SCHEMA))
+    history_since: datetime | None = None
 
     def save(self, path: Path) -> None:
-        """Atomically: the new state replaces the old only once it is wholly on disk."""
+        """Atomically: the new state replaces the old only once it is wholly on disk. The kept
+        failures go first, beside it (`<state>.history`): a crash between the two leaves
+        newer kept failures with older offsets, and rows already kept are not kept twice."""
         meta = {
             "version": STATE_VERSION,
             "files": [vars(f) for f in self.files.values()],
             "emitted": [vars(e) for e in self.emitted],
             "skipped": self.skipped,
+            "history_since": _iso(self.history_since),
         }
+        _replace(_history_path(path), lambda stream: self.history.write_ipc(stream))
         schema = SIGNIN_SCHEMA.with_metadata({b"phalanx-watch": orjson.dumps(meta)})
-        temporary = path.with_suffix(path.suffix + ".tmp")
-        with pa.OSFile(str(temporary), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
-            writer.write_table(self.retained.cast(schema))
-        with temporary.open("rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, path)
+
+        def write(stream: BinaryIO) -> None:
+            with pa.ipc.new_file(stream, schema) as writer:
+                writer.write_table(self.retained.cast(schema))
+
+        _replace(path, write)
 
     @classmethod
     def load(cls, path: Path) -> WatchState:
@@ -92,6 +115,8 @@ class WatchState:
             emitted=[Emitted(**e) for e in meta["emitted"]],
             retained=conform(table),
             skipped=dict(meta["skipped"]),
+            history=_load_history(_history_path(path)),
+            history_since=_moment(meta.get("history_since", "")),
         )
 
 
@@ -115,11 +140,34 @@ class Watcher:
         batches = [batch for path in self.paths for batch in self._read_new(path)]
         if batches:
             fresh = pa.Table.from_batches(batches, schema=SIGNIN_SCHEMA)
-            self.state.retained = _bounded(
-                pa.concat_tables([self.state.retained, fresh]), retention(self.settings)
-            )
-        findings = tune(detect_all(self.state.retained, self.settings), self.settings.allow_sources)
-        return self._news(findings)
+            combined = pa.concat_tables([self.state.retained, fresh])
+            self.state.retained = _bounded(combined, retention(self.settings))
+            if self.state.retained.num_rows < combined.num_rows:
+                self._keep_leaving(combined)
+        history = None
+        if self.state.history_since is not None and not self.state.history.is_empty():
+            history = History(self.state.history, self.state.history_since)
+        findings = detect_all(self.state.retained, self.settings, history)
+        return self._news(tune(findings, self.settings.allow_sources))
+
+    def _keep_leaving(self, combined: pa.Table) -> None:
+        """Keep, of the rows leaving the window, the failures a later baseline counts; forget
+        what is older than `baseline_weeks`."""
+        remaining = self.state.retained
+        cutoff = pc.min(remaining.column("time")).as_py() if remaining.num_rows else None
+        frame = prepare(combined, self.settings.account_aliases)
+        leaving = history_rows(frame, self.settings)
+        if cutoff is not None:
+            leaving = leaving.filter(pl.col("time") < cutoff)
+        state = self.state
+        if state.history_since is None:
+            state.history_since = pc.min(combined.column("time")).as_py()
+        kept = pl.concat([state.history, leaving.cast(HISTORY_SCHEMA)])
+        horizon = _newest(combined) - timedelta(weeks=self.settings.distributed.baseline_weeks)
+        kept = kept.filter(pl.col("time") >= horizon)
+        state.history = kept.slice(max(kept.height - MAX_HISTORY_ROWS, 0))
+        if state.history_since is not None and state.history_since < horizon:
+            state.history_since = horizon
 
     def _read_new(self, path: str) -> Iterator[pa.RecordBatch]:
         followed = self.state.files.setdefault(path, Followed(path))
@@ -283,3 +331,27 @@ def _newest(table: pa.Table) -> datetime:
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
+
+
+def _moment(text: str) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _history_path(state: Path) -> Path:
+    return state.with_suffix(state.suffix + ".history")
+
+
+def _load_history(path: Path) -> pl.DataFrame:
+    if not path.exists():  # a state written before failures were kept
+        return pl.DataFrame(schema=HISTORY_SCHEMA)
+    return pl.read_ipc(path).select(HISTORY_COLUMNS).cast(HISTORY_SCHEMA)
+
+
+def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write `path` whole through a temporary file: a crash leaves the old one."""
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    with temporary.open("wb") as stream:
+        write(stream)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)

@@ -323,18 +323,19 @@ def _weekly_baseline(
     others = _windows(aligned, params, by=(FINGERPRINT, WEEK)).select(
         FINGERPRINT, "time", WEEK, "accounts"
     )
-    half = timedelta(hours=params.window_hours) / 2
-    shifted = pl.col("time") + pl.duration(weeks=pl.col(WEEK))
+    shift = pl.duration(weeks=pl.col(WEEK))
     covered = (
-        windows.select(FINGERPRINT, "time")
+        windows.select(FINGERPRINT, "time", "first", "last")
         .join(
             pl.DataFrame(
                 {WEEK: [k for k in range(-weeks, weeks + 1) if k]}, schema={WEEK: pl.Int32}
             ),
             how="cross",
         )
-        # at least half of the window lies within the input
-        .filter((shifted >= first - half) & (shifted + 2 * half <= last + half))
+        # A week counts when the hours of the window's failures were watched in it: the
+        # input (or the kept history) spans them.
+        .filter((pl.col("first") + shift >= first) & (pl.col("last") + shift <= last))
+        .drop("first", "last")
     )
     return (
         covered.join(others, on=[FINGERPRINT, "time", WEEK], how="left")
