@@ -47,7 +47,7 @@ class SuccessSettings:
 class StaleCredentialSettings:
     # One account failing again and again from one internal host, with nothing else going on:
     # usually a service or a phone with an old password. Reported at low severity.
-    min_failures: int = 10
+    min_failures: int = 10  # in one calendar day (UTC): a person's typos never add up to it
 
 
 @dataclass(frozen=True)

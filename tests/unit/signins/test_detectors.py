@@ -138,6 +138,16 @@ def test_stale_service_password_is_low_severity_not_brute_force() -> None:
     assert stale.severity is Severity.LOW and stale.accounts == ("svc_backup",)
 
 
+def test_a_persons_typos_over_a_month_on_their_own_pc_are_no_stale_password() -> None:
+    log = Log()
+    for day in range(28):
+        if day % 2:
+            log.add(day * 86_400 + 3600, "sarah.singh", "nfh-pc7364", kind=SourceKind.HOST)
+            log.add(day * 86_400 + 3630, "sarah.singh", "nfh-pc7364", Outcome.SUCCESS,
+                    kind=SourceKind.HOST)
+    assert detect_all(log.table(), DEFAULTS) == []
+
+
 def test_sources_without_ip_fall_back_to_host_or_process() -> None:
     log = Log()
     for n in range(16):

@@ -3,6 +3,8 @@
 A service, scheduled task, mapped drive or phone still holding an old password fails the
 same account from the same internal machine all day. It is worth fixing (it causes lockouts)
 but it is not an attack, so it is reported apart, at low severity, and kept out of brute force.
+A person's own typos on their own PC add up too, over a month, but never to a day's worth:
+the pair's busiest day must hold the failures.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from phalanx.signins.detectors.report import episode_finding
 
 KIND = "signins.stale_credentials"
 MIN_SPAN = timedelta(hours=1)  # a burst is guessing; a steady drip all day is a stored password
+DAY = timedelta(days=1)
 
 
 def is_internal(source: str, kind: str) -> bool:
@@ -38,14 +41,21 @@ def stale_pairs(frame: pl.DataFrame, settings: SigninSettings) -> pl.DataFrame:
     attempts = guesses(frame)
     if attempts.is_empty():
         return pl.DataFrame()
+    pair = ["source", "source_kind", "account"]
     pairs = (
-        attempts.group_by("source", "source_kind", "account")
+        attempts.group_by(*pair, pl.col("time").dt.truncate(DAY).alias("day"))
         .agg(failures=pl.len(), first=pl.col("time").min(), last=pl.col("time").max())
+        .group_by(pair)
+        .agg(
+            busiest_day=pl.col("failures").max(),
+            first=pl.col("first").min(),
+            last=pl.col("last").max(),
+        )
         .with_columns(accounts_from_source=pl.col("account").n_unique().over("source"))
     )
     candidates = pairs.filter(
         (pl.col("accounts_from_source") == 1)
-        & (pl.col("failures") >= settings.stale_credentials.min_failures)
+        & (pl.col("busiest_day") >= settings.stale_credentials.min_failures)
         & ((pl.col("last") - pl.col("first")) >= MIN_SPAN)
     ).with_columns(pl.col("source", "account").cast(pl.String))
     internal = [
