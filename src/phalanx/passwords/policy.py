@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from phalanx.passwords.breached import BREACHED, breached_form
-from phalanx.passwords.denylist import AS_TYPED, FUZZY_MAX, FUZZY_MIN, DenyList
+from phalanx.passwords.denylist import FUZZY_MAX, FUZZY_MIN, DenyList
 from phalanx.passwords.digests import common_password_digest
 from phalanx.passwords.letters import WORDLIKE_MEAN_BITS, WORDLIKE_MEAN_BITS_CYRILLIC, letter_bits
 from phalanx.passwords.normalise import (
@@ -164,7 +164,7 @@ def _check_words(folded: str, policy: Policy, names: set[str], found: _Findings,
         return 0.0
     best: Split | None = None
     for form in unleet(core) if look_alikes else (core,):
-        _check_base_word(form, policy.deny, found, typed=form == core)
+        _check_base_word(form, policy.deny, found)
         split = split_parts(form, policy.deny, names, core)
         if best is None or split.parts < best.parts:
             best = split
@@ -252,9 +252,8 @@ def _reads_as_words(text: str, mean_bits: float) -> bool:
     return sum(bits) <= mean_bits * len(bits)
 
 
-def _check_base_word(form: str, deny: DenyList, found: _Findings, typed: bool = True) -> None:
-    source = deny.terms.get(form)
-    if source is not None and (typed or source not in AS_TYPED):
+def _check_base_word(form: str, deny: DenyList, found: _Findings) -> None:
+    if form in deny.terms:
         found.terms.append(form)
         what = _TERM_WORDS.get(deny.kind_of(form), "a common word or password")
         found.add("banned_word", f"It is {what} with capitals, look-alike characters or digits "

@@ -25,17 +25,16 @@ def _refusal(password: str, policy: Policy) -> dict[str, str]:
     # a run counting up or down between two words
     ("lantern-12345-pebble", "lantern-72914-pebble", "a run like 12345"),
     # a name-like word of no list plus a name and a year: a person's name and birth year
-    ("korvelinova_darya_1987", "qxbgzkpfjr_darya_1987", "reads like a name or a word"),
+    ("korvelina_darya_1987", "qxbgzkpfjr_darya_1987", "reads like a name or a word"),
     ("velminova.darya", "qxwbzkpfjr.darya", "reads like a name or a word"),
-    # (made-up names: plotnikova, lipatnikova and korvelina are on names-dataset's lists)
     # names of other languages (faker), accents dropped, Slavic surnames in both genders
     ("Svetlana.Shapoval1987", "Svetlana.Qxwzkrbp1987", "a first name, a surname and a year"),
     ("Łukasz.Kowalczyk85", "Łukasz.Qxwzkrbp85", "a first name, a surname"),
-    ("alena_plotvenkova_1995", "alena_qzxwvkrbtp_1995", "a first name, something that reads"),
+    ("alena_plotnikova_1995", "alena_qzxwvkrbtp_1995", "a first name, something that reads"),
     # a first name and a name-like piece run together: a names-by-names combinator
-    ("veralipatrinkova", "veraqxzwbkpfjtvm", "a first name and something that reads like"),
+    ("veralipatnikova", "veraqxzwbkpfjtv", "a first name and something that reads like"),
     # Cyrillic names read by a Cyrillic letter model
-    ("плотвенкова1995", "щцжфхъэыщцжб1995", "reads like a name or a word"),
+    ("плотникова1995", "щцжфхъэыщцжб1995", "reads like a name or a word"),
 ])
 def test_guessable_piece_is_refused_and_the_near_miss_passes(
         builtin_policy: Policy, guessable: str, near_miss: str, said: str) -> None:
