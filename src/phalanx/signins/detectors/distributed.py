@@ -63,36 +63,8 @@ def detect(
         return []
     first, last = _input_span(frame)
     earlier, first = _before(history, first)
-    weeks = _same_hours_of_other_weeks(rough, first, last)
-    in_any = rows_in_episodes(
-        light,
-        merge_windows(weeks.select(FINGERPRINT, "first", "last"), [FINGERPRINT]),
-        [FINGERPRINT],
-    )
-    typo_free = _drop_typos(frame, in_any.drop(EPISODE))
-    tagged = rows_in_episodes(typo_free, weeks, [FINGERPRINT]).drop(EPISODE)
-    failures = tagged.filter(pl.col(WEEK) == 0).drop(WEEK)
-    counted = tagged.select(*HISTORY_COLUMNS, WEEK)
-    if earlier is not None:
-        before = rows_in_episodes(earlier, weeks, [FINGERPRINT]).select(*HISTORY_COLUMNS, WEEK)
-        counted = pl.concat([counted, before.cast(counted.schema)])
-    tested = _windows(failures, params)
-    windows = (
-        tested.join(
-            _fingerprint_profile(frame, failures, params.window_hours), on=FINGERPRINT, how="left"
-        )
-        .join(
-            _weekly_baseline(tested, counted, (first, last), params),
-            on=[FINGERPRINT, "time"],
-            how="left",
-        )
-        .with_columns(
-            pl.col("baseline_weeks").fill_null(0),
-            baseline=pl.when(pl.col("baseline_weeks") > 0)
-            .then(pl.col("weekly_baseline"))
-            .otherwise(pl.col("daily_baseline")),
-        )
-    )
+    failures, counted = _counted_failures(frame, light, rough, earlier, (first, last))
+    windows = _judged_windows(frame, failures, counted, (first, last), params)
     tool = pl.col("success_share") <= params.max_success_share
     surge = pl.col("accounts") >= pl.col("baseline") * params.surge_factor
     flagged = windows.filter(tool | surge)
@@ -109,6 +81,55 @@ def detect(
         _finding(e, fingerprints[e.number], why[e.number], top_networks(by_wave[(e.number,)]))
         for e in sorted(found.values(), key=lambda e: e.first)
     ]
+
+
+def _counted_failures(
+    frame: pl.DataFrame,
+    light: pl.DataFrame,
+    rough: pl.DataFrame,
+    earlier: pl.DataFrame | None,
+    span: tuple[datetime, datetime],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The typo-free failures of the rough waves (to judge), and those of the same hours of
+    every other week, the earlier history's included, tagged with their WEEK (to count)."""
+    weeks = _same_hours_of_other_weeks(rough, *span)
+    in_any = rows_in_episodes(
+        light,
+        merge_windows(weeks.select(FINGERPRINT, "first", "last"), [FINGERPRINT]),
+        [FINGERPRINT],
+    )
+    typo_free = _drop_typos(frame, in_any.drop(EPISODE))
+    tagged = rows_in_episodes(typo_free, weeks, [FINGERPRINT]).drop(EPISODE)
+    failures = tagged.filter(pl.col(WEEK) == 0).drop(WEEK)
+    counted = tagged.select(*HISTORY_COLUMNS, WEEK)
+    if earlier is not None:
+        before = rows_in_episodes(earlier, weeks, [FINGERPRINT]).select(*HISTORY_COLUMNS, WEEK)
+        counted = pl.concat([counted, before.cast(counted.schema)])
+    return failures, counted
+
+
+def _judged_windows(
+    frame: pl.DataFrame,
+    failures: pl.DataFrame,
+    counted: pl.DataFrame,
+    span: tuple[datetime, datetime],
+    params: DistributedSettings,
+) -> pl.DataFrame:
+    """Every window of the failures with what it is judged by: the fingerprint's success
+    share, and its baseline (the same hours of other weeks, else the median day)."""
+    tested = _windows(failures, params)
+    return (
+        tested.join(
+            _fingerprint_profile(frame, failures, params.window_hours), on=FINGERPRINT, how="left"
+        )
+        .join(_weekly_baseline(tested, counted, span, params), on=[FINGERPRINT, "time"], how="left")
+        .with_columns(
+            pl.col("baseline_weeks").fill_null(0),
+            baseline=pl.when(pl.col("baseline_weeks") > 0)
+            .then(pl.col("weekly_baseline"))
+            .otherwise(pl.col("daily_baseline")),
+        )
+    )
 
 
 def history_rows(frame: pl.DataFrame, settings: SigninSettings) -> pl.DataFrame:
