@@ -138,13 +138,28 @@ def test_stale_service_password_is_low_severity_not_brute_force() -> None:
     assert stale.severity is Severity.LOW and stale.accounts == ("svc_backup",)
 
 
+def test_an_explanation_spanning_days_gives_the_last_day_too() -> None:
+    log = Log()
+    for n in range(120):  # every 15 minutes for 30 hours, from 09:00 on 4 March
+        log.add(n * 900, "svc_backup", "10.1.2.3")
+    stale = only(detect_all(log.table(), DEFAULTS), "signins.stale_credentials")
+    assert "between 2024-03-04 09:00:00 and 2024-03-05 14:45:00 UTC (29.8 hours)" in (
+        stale.explanation
+    )
+
+
 def test_a_persons_typos_over_a_month_on_their_own_pc_are_no_stale_password() -> None:
     log = Log()
     for day in range(28):
         if day % 2:
             log.add(day * 86_400 + 3600, "sarah.singh", "nfh-pc7364", kind=SourceKind.HOST)
-            log.add(day * 86_400 + 3630, "sarah.singh", "nfh-pc7364", Outcome.SUCCESS,
-                    kind=SourceKind.HOST)
+            log.add(
+                day * 86_400 + 3630,
+                "sarah.singh",
+                "nfh-pc7364",
+                Outcome.SUCCESS,
+                kind=SourceKind.HOST,
+            )
     assert detect_all(log.table(), DEFAULTS) == []
 
 

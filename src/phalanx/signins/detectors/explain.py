@@ -23,7 +23,11 @@ def span(episode: Episode) -> str:
         length = f"{seconds / 60:.0f} minutes"
     else:
         length = f"{seconds / 3600:.1f} hours"
-    return f"between {episode.first:%Y-%m-%d %H:%M:%S} and {episode.last:%H:%M:%S} UTC ({length})"
+    # The end's date only when it is another day: "and 23:53:47" after a day reads as earlier.
+    end = "%H:%M:%S" if episode.last.date() == episode.first.date() else "%Y-%m-%d %H:%M:%S"
+    return (
+        f"between {episode.first:%Y-%m-%d %H:%M:%S} and {episode.last.strftime(end)} UTC ({length})"
+    )
 
 
 def compromised_sentence(episode: Episode) -> str:
