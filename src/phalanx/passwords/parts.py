@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from phalanx.passwords.denylist import HEAD, DenyList
 from phalanx.passwords.letters import (
@@ -37,7 +38,7 @@ from phalanx.passwords.letters import (
     word_like,
 )
 from phalanx.passwords.names import FIRST_NAME, NAME_SUFFIXES, SURNAME
-from phalanx.passwords.normalise import YEAR, is_year
+from phalanx.passwords.normalise import YEAR
 
 WORD_BITS = math.log2(7776)
 _KIND_BITS = {"digit": math.log2(10), "symbol": math.log2(33), "separator": math.log2(4),
@@ -138,96 +139,165 @@ def split_parts(text: str, deny: DenyList, names: set[str], original: str = "",
     original = original or text
     n = len(text)
     model = letter_bits(text)
+    by_letter = [bits / WORD_BITS for bits in model]  # NaN where there is no letter
     scripts = list(map(script, text))
-    runs = _letter_runs(scripts)
-    plain = [_KIND_BITS[_kind(char)] / WORD_BITS for char in original]
+    # a letter in the same run of letters as the one before it
+    inside = [False] + [scripts[i] != 0 and scripts[i] == scripts[i - 1] for i in range(1, n)]
+    plain = [_plain_parts(char) for char in original]
     for i, char in enumerate(original):
         if scripts[i] == 2 and text[i] == char:  # a Cyrillic letter: one of 33
             plain[i] = _CYRILLIC_LETTER_BITS / WORD_BITS
         # words joined by a separator: the separator is chosen once (alena_plotnikova_1995)
         elif char in _SEPARATORS and (char in paid or char in original[:i]):
             plain[i] = 0.0
+    pieces = _pieces(text, original, deny, names, model, scripts)
+    walks = _walk_ends(original)
     switch = SWITCH_BITS / WORD_BITS
     inf = math.inf
-    # cost[state][i]: cheapest way to read text[:i] ending in that state; back: how
+    # cost[state][i]: cheapest way to read text[:i] ending in that state; back: how.
+    # Equal costs keep the reading found first (the pieces in the order _pieces lists them):
+    # which one is kept decides the pieces named in a refusal.
     cost = [[inf] * (n + 1) for _ in range(3)]
     back: list[list[tuple[int, int, str, str]]] = [[(0, 0, "", "")] * (n + 1) for _ in range(3)]
     cost[_FREE][0] = 0.0
     free, by_model, at_random = cost
-    reversed_at = _reversed_terms(text, deny)
-    walks = _walk_ends(original)
-    name_lengths = {len(name) for name in names}
+    free_back, model_back, random_back = back
     for i in range(n):
-        here, src = min((free[i], _FREE), (by_model[i], _MODEL), (at_random[i], _RANDOM))
+        # the cheapest state; of equal ones the first in state order (FREE, MODEL, RANDOM),
+        # as every choice of a state below
+        at_free, at_model, at_rand = free[i], by_model[i], at_random[i]
+        here, src = at_free, _FREE
+        if at_model < here:
+            here, src = at_model, _MODEL
+        if at_rand < here:
+            here, src = at_rand, _RANDOM
         if here == inf:
             continue
-        if model[i] != model[i]:  # NaN, not a letter: its kind's price, then free again
-            _relax(cost, back, i + 1, _FREE, here + plain[i], (i, src, "", ""))
+        letter = by_letter[i]
+        if letter != letter:  # NaN, not a letter: its kind's price, then free again
+            if here + plain[i] < free[i + 1]:
+                free[i + 1] = here + plain[i]
+                free_back[i + 1] = (i, src, "", "")
         else:  # a letter, by the model or as a random one (the model reads whole runs:
-            # starting it inside a run, after a word or random letters, costs a switch)
-            enter = 0.0 if i == 0 or scripts[i - 1] != scripts[i] else switch
-            value, state = min((free[i] + enter, _FREE), (by_model[i], _MODEL),
-                               (at_random[i] + switch, _RANDOM))
-            _relax(cost, back, i + 1, _MODEL, value + model[i] / WORD_BITS, (i, state, "", ""))
-            value, state = min((free[i], _FREE), (at_random[i], _RANDOM),
-                               (by_model[i] + switch, _MODEL))
-            _relax(cost, back, i + 1, _RANDOM, value + plain[i], (i, state, "", ""))
-        if src == _MODEL and scripts[i] and i and scripts[i - 1] == scripts[i]:
-            # a piece inside a run ends the model's reading there: saying where costs a switch
-            here, src = min((free[i], _FREE), (at_random[i], _RANDOM),
-                            (by_model[i] + switch, _MODEL))
-        for j, extra, kind, piece in _pieces_at(text, original, i, deny, names, name_lengths,
-                                                 reversed_at, model, runs[i]):
-            _relax(cost, back, j, _FREE, here + extra, (i, src, kind, piece))
+            # starting it inside a run, after a word or random letters, costs a switch).
+            # Only this position reaches the model and random states of the next one.
+            value, state = at_free + (switch if inside[i] else 0.0), _FREE
+            if at_model < value:
+                value, state = at_model, _MODEL
+            if at_rand + switch < value:
+                value, state = at_rand + switch, _RANDOM
+            by_model[i + 1] = value + letter
+            model_back[i + 1] = (i, state, "", "")
+            value, state = at_free, _FREE
+            if at_model + switch < value:
+                value, state = at_model + switch, _MODEL
+            if at_rand < value:
+                value, state = at_rand, _RANDOM
+            at_random[i + 1] = value + plain[i]
+            random_back[i + 1] = (i, state, "", "")
+            if src == _MODEL and inside[i]:
+                # a piece inside a run ends the model's reading there: saying where costs a
+                # switch
+                here, src = at_free, _FREE
+                if at_model + switch < here:
+                    here, src = at_model + switch, _MODEL
+                if at_rand < here:
+                    here, src = at_rand, _RANDOM
+        for j, extra, kind, piece in pieces[i]:
+            if here + extra < free[j]:
+                free[j] = here + extra
+                free_back[j] = (i, src, kind, piece)
         if walks[i] - i >= WALK_MIN:
             for j in range(i + WALK_MIN, walks[i] + 1):
                 bits = WALK_START_BITS + (j - i - 1) * WALK_STEP_BITS
-                _relax(cost, back, j, _FREE, here + bits / WORD_BITS,
-                       (i, src, "walk", original[i:j]))
+                if here + bits / WORD_BITS < free[j]:
+                    free[j] = here + bits / WORD_BITS
+                    free_back[j] = (i, src, "walk", original[i:j])
     return _result(cost, back, text, original, model, deny)
 
 
-def _pieces_at(text: str, original: str, i: int, deny: DenyList, names: set[str],
-               name_lengths: set[int], reversed_at: dict[int, list[int]],
-               model: list[float], run: tuple[int, int]) -> list[tuple[int, float, str, str]]:
-    """(end, parts, kind, piece) of every piece that starts at `i`."""
+_YEAR_AT = re.compile(f"(?=({YEAR}))")  # every year, overlapping ones too
+
+
+def _pieces(text: str, original: str, deny: DenyList, names: set[str], model: list[float],
+            scripts: list[int]) -> list[list[tuple[int, float, str, str]]]:
+    """(end, parts, kind, piece) of every piece, by the position it starts at.
+
+    Each kind is looked for in one pass over the text, the passes in the order costs are
+    compared at a position (years, dates, banned words, the user's names, reversed words,
+    runs, repeats, word-like runs): of pieces of equal cost the first is kept.
+    """
     n = len(text)
-    found: list[tuple[int, float, str, str]] = []
-    char = original[i]
-    if char.isdigit() and (i == 0 or not original[i - 1].isdigit()):
-        if is_year(original[i:i + 4]):
-            found.append((i + 4, 0.0, "year", original[i:i + 4]))
-        for size in _date_lengths(original, i):
-            found.append((i + size, DATE_BITS / WORD_BITS, "date", original[i:i + size]))
-    elif is_year(original[i:i + 4]):
-        found.append((i + 4, 0.0, "year", original[i:i + 4]))
-    terms = deny.terms
-    for size in (*deny.heads.get(text[i:i + 3], ()), *deny.heads.get(text[i:i + HEAD], ())):
-        if i + size > n:
-            break
-        piece = text[i:i + size]
-        source = terms.get(piece)
-        if source is not None:
-            parts, kind = deny.piece(piece, source)
-            found.append((i + size, parts, kind, piece))
-            if kind == FIRST_NAME and i + size < n:
-                found.extend(_derived_names(text, i, size, parts))
-    for size in name_lengths:
-        piece = text[i:i + size]
-        if i + size <= n and piece in names:
-            found.append((i + size, 1.0, "term", piece))
-    for j in reversed_at.get(i, ()):
-        found.append((j, 1 + REVERSED_BITS / WORD_BITS, "reversed", text[i:j][::-1]))
-    if i + 2 < n and abs(ord(original[i + 1]) - ord(char)) == 1:
-        for size, bits in _sequences(original, i):
-            found.append((i + size, bits / WORD_BITS, "sequence", original[i:i + size]))
-    if i and char in original[:i]:
-        for size, bits in _repeats(original, i):
-            found.append((i + size, bits / WORD_BITS, "repeat", original[i:i + size]))
-    if run[1] > i and (run[0] == i or i - run[0] >= COMBINED_NAME_MIN):
-        for end in _word_ends(text, i, run, model, deny):
-            found.append((end, WORDLIKE_BITS / WORD_BITS, "wordlike", text[i:end]))
+    found: list[list[tuple[int, float, str, str]]] = [[] for _ in range(n)]
+    for year in _YEAR_AT.finditer(original):
+        found[year.start()].append((year.start() + 4, 0.0, "year", year.group(1)))
+    for i, char in enumerate(original):
+        if char.isdigit() and (i == 0 or not original[i - 1].isdigit()):
+            for size in _date_lengths(original, i):
+                found[i].append((i + size, DATE_BITS / WORD_BITS, "date", original[i:i + size]))
+    _banned_words(text, deny, found)
+    for size in {len(name) for name in names}:
+        for i in range(n - size + 1):
+            if text[i:i + size] in names:
+                found[i].append((i + size, 1.0, "term", text[i:i + size]))
+    for i, ends in _reversed_terms(text, deny).items():
+        for j in ends:
+            found[i].append((j, 1 + REVERSED_BITS / WORD_BITS, "reversed", text[i:j][::-1]))
+    codes = list(map(ord, original))
+    for i in range(n - 2):
+        if abs(codes[i + 1] - codes[i]) == 1:
+            for size, bits in _sequences(original, i):
+                found[i].append((i + size, bits / WORD_BITS, "sequence", original[i:i + size]))
+    seen: dict[str, list[int]] = {}  # character -> where it was before i
+    for i, char in enumerate(original):
+        earlier = seen.setdefault(char, [])
+        if earlier:
+            for size, bits in _repeats(original, i, earlier):
+                found[i].append((i + size, bits / WORD_BITS, "repeat", original[i:i + size]))
+        earlier.append(i)
+    _word_like(text, deny, model, scripts, found)
     return found
+
+
+def _banned_words(text: str, deny: DenyList,
+                  found: list[list[tuple[int, float, str, str]]]) -> None:
+    """Banned words, and the names made from first names, at every position."""
+    n = len(text)
+    heads, terms = deny.heads, deny.terms
+    for i in range(n):
+        # a three-letter word is its own head, longer ones share theirs (at the end of the
+        # text both heads are the same three letters: look once)
+        for head in (text[i:i + 3], text[i:i + HEAD]) if i + HEAD <= n else (text[i:i + 3],):
+            for size in heads.get(head, ()):
+                if i + size > n:
+                    break
+                piece = text[i:i + size]
+                source = terms.get(piece)
+                if source is not None:
+                    parts, kind = deny.piece(piece, source)
+                    found[i].append((i + size, parts, kind, piece))
+                    if kind == FIRST_NAME and i + size < n:
+                        found[i].extend(_derived_names(text, i, size, parts))
+
+
+def _word_like(text: str, deny: DenyList, model: list[float], scripts: list[int],
+               found: list[list[tuple[int, float, str, str]]]) -> None:
+    """Runs of letters that read like a word: from a run's start, or after a name that
+    starts it."""
+    n = len(text)
+    start = 0
+    while start < n:
+        end = start + 1
+        if scripts[start]:
+            while end < n and scripts[end] == scripts[start]:
+                end += 1
+            for i in range(start, end):
+                if i == start or (i - start >= COMBINED_NAME_MIN
+                                  and text[start:i] in deny.kinds):
+                    for stop in _word_ends(text, i, (start, end), model, deny):
+                        found[i].append((stop, WORDLIKE_BITS / WORD_BITS, "wordlike",
+                                         text[i:stop]))
+        start = end
 
 
 def _walk_ends(original: str) -> list[int]:
@@ -237,20 +307,6 @@ def _walk_ends(original: str) -> list[int]:
         if original[i + 1] in _NEIGHBOURS.get(original[i], ()):
             ends[i] = ends[i + 1]
     return ends
-
-
-def _letter_runs(scripts: list[int]) -> list[tuple[int, int]]:
-    """(start, end) of the run of letters of one script each position is in; (i, i) if none."""
-    runs = [(i, i) for i in range(len(scripts))]
-    i = 0
-    while i < len(scripts):
-        end = i + 1
-        if scripts[i]:
-            while end < len(scripts) and scripts[end] == scripts[i]:
-                end += 1
-            runs[i:end] = [(i, end)] * (end - i)
-        i = end
-    return runs
 
 
 def _derived_names(text: str, i: int, size: int,
@@ -266,13 +322,6 @@ def _derived_names(text: str, i: int, size: int,
                 end = root_end + len(suffix)
                 found.append((end, parts + SUFFIX_BITS / WORD_BITS, kind, text[i:end]))
     return found
-
-
-def _relax(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]], j: int,
-           state: int, value: float, step: tuple[int, int, str, str]) -> None:
-    if j < len(cost[state]) and value < cost[state][j]:
-        cost[state][j] = value
-        back[state][j] = step
 
 
 def _result(cost: list[list[float]], back: list[list[tuple[int, int, str, str]]],
@@ -312,6 +361,12 @@ def _not_wordlike(positions: list[int], model: list[float], text: str, deny: Den
     return count
 
 
+@cache
+def _plain_parts(char: str) -> float:
+    """What a character outside any piece is worth as a random one of its kind, in parts."""
+    return _KIND_BITS[_kind(char)] / WORD_BITS
+
+
 def _kind(char: str) -> str:
     if char.isalpha():
         return "letter"
@@ -323,28 +378,39 @@ def _kind(char: str) -> str:
 def _reversed_terms(text: str, deny: DenyList) -> dict[int, list[int]]:
     """start -> ends of the pieces that are a banned word written backwards."""
     found: dict[int, list[int]] = {}
-    for end in range(REVERSED_MIN, len(text) + 1):
-        for size in deny.word_heads.get(text[end - HEAD:end][::-1], ()):
+    backwards = text[::-1]  # text[start:end] backwards is backwards[n - end:n - start]
+    n = len(text)
+    for end in range(REVERSED_MIN, n + 1):
+        for size in deny.word_heads.get(backwards[n - end:n - end + HEAD], ()):
             start = end - size
             if start < 0:
                 break
-            word = text[start:end][::-1]
+            word = backwards[n - end:n - start]
             if size >= REVERSED_MIN and deny.is_word(word):
                 found.setdefault(start, []).append(end)
     return found
 
 
-def _repeats(original: str, i: int) -> list[tuple[int, float]]:
+def _repeats(original: str, i: int, earlier: list[int]) -> list[tuple[int, float]]:
     """(length, bits) of pieces at `i` that repeat, or mirror, the piece just before.
 
     What a cracker's duplicate and reflect rules make of a word (passwordpassword, abcabc,
-    aaaa, abccba): only the length of the copy is new.
+    aaaa, abccba): only the length of the copy is new. `earlier` are the positions before
+    `i` of the same character, in order: a copy starts as the piece before it does.
     """
     out = []
-    mirrored = original[i - 1] == original[i]
-    for size in range(1, min(i, len(original) - i) + 1):
-        if original[i - size] != original[i] and not mirrored:
-            continue  # neither a copy nor a mirror can start here
+    room = len(original) - i
+    # a copy starts with the same two characters as the piece before (a copy of one
+    # character is a double letter, read below as the smallest mirror)
+    sizes = [i - start for start in reversed(earlier)
+             if i - start <= room and (i - start == 1 or original[i + 1] == original[start + 1])]
+    if original[i - 1] == original[i]:  # a mirror (abccba): as long as the letters match
+        longest = 1
+        while (longest < min(i, room)
+               and original[i + longest] == original[i - 1 - longest]):
+            longest += 1
+        sizes = sorted({*sizes, *range(2, longest + 1)})
+    for size in sizes:
         piece, before = original[i:i + size], original[i - size:i]
         # a piece under three characters counts as repeated from its third copy on: the
         # double letters of ordinary words (coffee, dill) are not a cracker's rule
