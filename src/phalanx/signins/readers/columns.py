@@ -9,10 +9,11 @@ write are read with NumPy; a row in any other shape is left to the record path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +26,33 @@ _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _MAX_FRACTION = 9  # digits after the seconds a fast row may have; fromisoformat keeps six
 _SHORTEST = 20  # 2026-03-02T08:01:02Z
 _LONGEST = _SHORTEST + 1 + _MAX_FRACTION
+
+
+# Lines of the usual shape are decoded by msgspec straight into a struct of the names a fast
+# path knows, without a dict. Every name is declared and every value decoded and checked:
+# unknown names are refused, not skipped, for msgspec skips a value without checking its UTF-8
+# or whether a number overflows a float, which orjson refuses. So a line msgspec takes, orjson
+# takes alike, with the same values (a repeated name keeps its last value in both); any other
+# line (another name, a float, a nested value not declared, an int orjson would not give as an
+# int) raises one of NOT_DECODED and is read with orjson as before.
+ORJSON_INT = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+SCALAR = str | ORJSON_INT | bool | None  # a value no fast path reads
+NOT_DECODED = (msgspec.DecodeError, msgspec.ValidationError)
+
+
+def strict_struct(name: str, read: Iterable[tuple[str, Any]], unread: Iterable[str]) -> Any:
+    """A struct of the `read` (name, type) and the `unread` names (any SCALAR), all None when
+    absent, refusing any other name. "@name" is the attribute "at_name"."""
+    fields = [*read, *((field, SCALAR) for field in unread)]
+    return msgspec.defstruct(
+        name,
+        [
+            (field.replace("@", "at_"), kind, msgspec.field(name=field, default=None))
+            for field, kind in dict(fields).items()
+        ],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
 
 
 MAX_DISTINCT = 250_000  # cached combinations per aspect before the cache starts afresh

@@ -22,8 +22,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import partial
+from types import GenericAlias
 from typing import Any
 
+import msgspec
 import orjson
 import pyarrow as pa
 
@@ -31,10 +33,14 @@ from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers.aadsts import meaning
 from phalanx.signins.readers.base import InputFile, InputStats
 from phalanx.signins.readers.columns import (
+    NOT_DECODED,
+    ORJSON_INT,
+    SCALAR,
     Aspect,
     Rows,
     constant,
     merge_by_record,
+    strict_struct,
 )
 from phalanx.signins.readers.lines import Tally, read_chunks
 from phalanx.signins.records import (
@@ -286,6 +292,48 @@ _SOURCES = Aspect(_source, 3, typed=1)  # the AS number is an int (or a str, or 
 _CONTEXTS = Aspect(_context, 7, typed=2)  # the code is an int, "not interactive" a bool
 
 
+# A Graph signIn line of only the names below (nested ones included), read or not, is decoded
+# by msgspec (see columns.py); none of _OTHER_NAMES is among them.
+_READ = ("userPrincipalName", "createdDateTime", "ipAddress", *_CONTEXT_NAMES)
+_Status = strict_struct(
+    "_Status", [("errorCode", ORJSON_INT | None)], ("failureReason", "additionalDetails")
+)
+_Policy = strict_struct(
+    "_Policy",
+    [("enforcedGrantControls", list[str] | None), ("enforcedSessionControls", list[str] | None)],
+    ("id", "displayName", "result"),
+)
+_Device = strict_struct("_Device", [], (
+    "deviceId", "displayName", "operatingSystem", "browser", "isCompliant", "isManaged",
+    "trustType",
+))  # fmt: skip
+_Location = strict_struct("_Location", [], ("city", "state", "countryOrRegion"))
+_UNREAD = (
+    "id", "userDisplayName", "userId", "appId", "correlationId", "conditionalAccessStatus",
+    "riskDetail", "riskLevelAggregated", "riskLevelDuringSignIn", "riskState",
+    "originalRequestId", "tokenIssuerName", "tokenIssuerType", "processingTimeInMilliseconds",
+    "resourceId", "resourceTenantId", "homeTenantId", "servicePrincipalId",
+    "servicePrincipalName", "userType", "crossTenantAccessType", "incomingTokenType",
+    "uniqueTokenIdentifier", "ipAddressFromResourceProvider",
+)  # fmt: skip
+_GraphLine = strict_struct(
+    "_GraphLine",
+    [(name, str | None) for name in _READ]
+    + [
+        ("autonomousSystemNumber", ORJSON_INT | str | None),
+        ("isInteractive", SCALAR),
+        ("status", _Status | None),
+        ("deviceDetail", _Device | None),
+        ("location", _Location | None),
+        ("riskEventTypes", list[str] | None),
+        ("riskEventTypes_v2", list[str] | None),
+        ("appliedConditionalAccessPolicies", GenericAlias(list, _Policy) | None),
+    ],
+    _UNREAD,
+)
+_DECODE_GRAPH = msgspec.json.Decoder(_GraphLine).decode
+
+
 def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.RecordBatch | None:
     """The sign-ins of JSON `lines` (the first is line number `start`), compact."""
     for aspect in (_ACCOUNTS, _SOURCES, _CONTEXTS):
@@ -293,50 +341,65 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
     accounts, sources, contexts = _ACCOUNTS.codes, _SOURCES.codes, _CONTEXTS.codes
     rows: list[tuple[int, Any, int, int, int]] = []
     slow: list[tuple[int, Any]] = []
-    loads = orjson.loads
+    loads, decode = orjson.loads, _DECODE_GRAPH
+    who: int | None
     for number, line in enumerate(lines, start=start):
         if not line.strip():
             continue
         tally.records += 1
         try:
-            record = loads(line)
-        except orjson.JSONDecodeError as exc:
-            tally.skip("invalid_json", number, str(exc)[:80])
-            continue
-        if type(record) is not dict or not record.keys().isdisjoint(_OTHER_NAMES):
-            slow.append((number, record))
-            continue
-        get = record.get
-        status = get("status")
-        code = status.get("errorCode") if type(status) is dict else None
-        if type(code) is not int:
-            slow.append((number, record))
-            continue
-        try:
-            key: tuple[Any, ...] = (get("userPrincipalName"),)
-            who = accounts.get(key)
-            who = _ACCOUNTS.add(key) if who is None else who
-            asn = get("autonomousSystemNumber")
-            if asn is not None and type(asn) is not int and type(asn) is not str:
-                slow.append((number, record))  # 8075.0 or True would share 8075's code
-                continue
-            key = (asn, get("ipAddress"))
-            where = sources.get(key)
-            where = _SOURCES.add(key) if where is None else where
+            graph: Any = decode(line)
+        except NOT_DECODED:
+            graph = None
+        if graph is not None and graph.status is not None and graph.status.errorCode is not None:
+            account: tuple[Any, ...] = (graph.userPrincipalName,)
+            source: tuple[Any, ...] = (graph.autonomousSystemNumber, graph.ipAddress)
             # The values of _CONTEXT_NAMES, spelt out: cheaper than a map() per row.
-            key = (
+            context: tuple[Any, ...] = (
+                graph.status.errorCode, graph.isInteractive is False, graph.appDisplayName,
+                graph.resourceDisplayName, graph.clientAppUsed, graph.userAgent,
+                graph.authenticationRequirement,
+            )  # fmt: skip
+            time = graph.createdDateTime
+        else:
+            try:
+                record = loads(line)
+            except orjson.JSONDecodeError as exc:
+                tally.skip("invalid_json", number, str(exc)[:80])
+                continue
+            if type(record) is not dict or not record.keys().isdisjoint(_OTHER_NAMES):
+                slow.append((number, record))
+                continue
+            get = record.get
+            status = get("status")
+            code = status.get("errorCode") if type(status) is dict else None
+            asn = get("autonomousSystemNumber")
+            if type(code) is not int or (
+                asn is not None and type(asn) is not int and type(asn) is not str
+            ):  # 8075.0 or True would share 8075's code
+                slow.append((number, record))
+                continue
+            account = (get("userPrincipalName"),)
+            source = (asn, get("ipAddress"))
+            context = (
                 code, get("isInteractive") is False, get("appDisplayName"),
                 get("resourceDisplayName"), get("clientAppUsed"), get("userAgent"),
                 get("authenticationRequirement"),
             )  # fmt: skip
-            how = contexts.get(key)
-            how = _CONTEXTS.add(key) if how is None else how
+            time = get("createdDateTime")
+        try:
+            who = accounts.get(account)
+            who = _ACCOUNTS.add(account) if who is None else who
+            where = sources.get(source)
+            where = _SOURCES.add(source) if where is None else where
+            how = contexts.get(context)
+            how = _CONTEXTS.add(context) if how is None else how
         except TypeError:  # a list or an object where a name or an address should be
             who = None
         if who is None or where is None or how is None:
-            slow.append((number, record))
+            slow.append((number, loads(line)))
             continue
-        rows.append((number, get("createdDateTime"), who, where, how))
+        rows.append((number, time, who, where, how))
     fast, leftover = _columns(rows, origin)
     slow.extend((number, loads(lines[number - start])) for number in leftover)
     tally.signins += fast.num_rows if fast is not None else 0

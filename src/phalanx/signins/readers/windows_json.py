@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+import msgspec
 import orjson
 import pyarrow as pa
 
@@ -22,10 +23,13 @@ from phalanx.config.signins import SigninSettings
 from phalanx.signins.readers import windows_events as events
 from phalanx.signins.readers.base import InputFile, InputStats
 from phalanx.signins.readers.columns import (
+    NOT_DECODED,
+    ORJSON_INT,
     Aspect,
     Rows,
     constant,
     merge_by_record,
+    strict_struct,
 )
 from phalanx.signins.readers.lines import Tally, read_chunks
 from phalanx.signins.records import (
@@ -229,6 +233,29 @@ _ACCOUNTS = Aspect(_account, 4, typed=1)
 _SOURCES = Aspect(_source, 2, typed=2)
 _RESULTS = Aspect(_result, len(_RESULT_KEYS), typed=2)
 
+# A flat line of only the names below, read or not, is decoded by msgspec (see columns.py).
+_READ = ("EventID", "Computer", "Hostname", "computer_name", "TimeCreated", "@timestamp",
+         *_ACCOUNT_FIELDS, *_SOURCE_FIELDS, *_RESULT_FIELDS)  # fmt: skip
+_UNREAD = (
+    # the header OTRF, NXLog and the simulator write
+    "EventRecordID", "SourceName", "ProviderGuid", "Level", "Channel", "Keywords", "Task",
+    "Opcode", "OpcodeValue", "Version", "Category", "EventType", "Severity", "SeverityValue",
+    "RecordNumber", "ThreadID", "ExecutionProcessID", "EventTime", "EventReceivedTime",
+    "SourceModuleName", "SourceModuleType", "Message", "host", "port", "@version",
+    # the event data of the logon events (4624, 4625, 4648, 4768, 4769, 4771, 4776)
+    "SubjectUserSid", "SubjectDomainName", "SubjectLogonId", "TargetUserSid", "TargetLogonId",
+    "LogonProcessName", "AuthenticationPackageName", "LmPackageName", "KeyLength", "ProcessId",
+    "IpPort", "ImpersonationLevel", "FailureReason", "PackageName", "ServiceName", "ServiceSid",
+    "TicketOptions", "TicketEncryptionType", "PreAuthType", "CertIssuerName",
+    "CertSerialNumber", "CertThumbprint", "TransmittedServices", "LogonGuid", "TargetLogonGuid",
+    "TargetInfo", "RestrictedAdminMode", "VirtualAccount", "ElevatedToken",
+    "TargetLinkedLogonId", "TargetOutboundUserName", "TargetOutboundDomainName",
+)  # fmt: skip
+_FlatLine = strict_struct(
+    "_FlatLine", [(name, str | None) for name in _READ] + [("EventID", ORJSON_INT | None)], _UNREAD
+)
+_DECODE_FLAT = msgspec.json.Decoder(_FlatLine).decode
+
 
 def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.RecordBatch | None:
     """The sign-ins of JSON `lines` (the first is line number `start`), compact."""
@@ -238,58 +265,82 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
     logons, no_domain = events.LOGON_EVENT_IDS, events.ACCOUNT_WITHOUT_DOMAIN
     rows: list[tuple[int, Any, int, int, int]] = []
     slow = SignInBatches(origin, batch_rows=len(lines) + 1)
-    loads = orjson.loads
+    loads, decode = orjson.loads, _DECODE_FLAT
+    who: int | None
     for number, line in enumerate(lines, start=start):
         if not line.strip():
             continue
         try:
-            event = loads(line)
-        except orjson.JSONDecodeError:  # the record path says why (or reads it after decoding)
-            _read_line(line.decode("utf-8", "replace"), number, slow, tally)
-            continue
-        if (  # one of the other layouts (evtx_dump, Winlogbeat), or no object at all
-            type(event) is not dict
-            or "Event" in event
-            or "winlog" in event
-            or "event_data" in event
-        ):
-            _read_line(line.decode(), number, slow, tally)
-            continue
-        get = event.get
-        event_id = get("EventID")
-        if type(event_id) is not int:
-            _read_line(line.decode(), number, slow, tally)
-            continue
-        tally.records += 1
-        if event_id not in logons:
-            continue
-        computer = get("Computer") or get("Hostname") or get("computer_name")
-        computer = computer if type(computer) is str else ""
-        try:
+            flat: Any = decode(line)
+        except NOT_DECODED:
+            flat = None
+        if flat is not None and flat.EventID is not None:
+            event_id = flat.EventID
+            tally.records += 1
+            if event_id not in logons:
+                continue
+            computer = flat.Computer or flat.Hostname or flat.computer_name or ""
             # The names of _ACCOUNT_FIELDS, _SOURCE_FIELDS and _RESULT_FIELDS, spelt out: a
             # call to map() per row costs more than the lookups.
+            domain = flat.TargetDomainName
+            account: tuple[Any, ...] = (event_id in no_domain, flat.TargetUserName, domain)
+            source: tuple[Any, ...] = (
+                event_id, computer, flat.IpAddress, flat.WorkstationName, flat.ProcessName,
+                flat.Workstation, domain,
+            )  # fmt: skip
+            result: tuple[Any, ...] = (
+                event_id, computer, flat.LogonType, flat.Status, flat.SubStatus,
+                flat.TargetServerName, flat.SubjectUserName,
+            )  # fmt: skip
+            time = flat.TimeCreated or flat.at_timestamp
+        else:
+            try:
+                event = loads(line)
+            except orjson.JSONDecodeError:  # the record path says why (or reads it decoded)
+                _read_line(line.decode("utf-8", "replace"), number, slow, tally)
+                continue
+            if (  # one of the other layouts (evtx_dump, Winlogbeat), or no object at all
+                type(event) is not dict
+                or "Event" in event
+                or "winlog" in event
+                or "event_data" in event
+            ):
+                _read_line(line.decode(), number, slow, tally)
+                continue
+            get = event.get
+            event_id = get("EventID")
+            if type(event_id) is not int:
+                _read_line(line.decode(), number, slow, tally)
+                continue
+            tally.records += 1
+            if event_id not in logons:
+                continue
+            computer = get("Computer") or get("Hostname") or get("computer_name")
+            computer = computer if type(computer) is str else ""
             domain = get("TargetDomainName")
-            key: tuple[Any, ...] = (event_id in no_domain, get("TargetUserName"), domain)
-            who = accounts.get(key)
-            who = _ACCOUNTS.add(key) if who is None else who
-            key = (
+            account = (event_id in no_domain, get("TargetUserName"), domain)
+            source = (
                 event_id, computer, get("IpAddress"), get("WorkstationName"),
                 get("ProcessName"), get("Workstation"), domain,
             )  # fmt: skip
-            where = sources.get(key)
-            where = _SOURCES.add(key) if where is None else where
-            key = (
+            result = (
                 event_id, computer, get("LogonType"), get("Status"), get("SubStatus"),
                 get("TargetServerName"), get("SubjectUserName"),
             )  # fmt: skip
-            how = results.get(key)
-            how = _RESULTS.add(key) if how is None else how
+            time = get("TimeCreated") or get("@timestamp")
+        try:
+            who = accounts.get(account)
+            who = _ACCOUNTS.add(account) if who is None else who
+            where = sources.get(source)
+            where = _SOURCES.add(source) if where is None else where
+            how = results.get(result)
+            how = _RESULTS.add(result) if how is None else how
         except TypeError:  # a list or an object in an event data field
             who = None
         if who is None or where is None or how is None:
             _add_line(line.decode(), number, slow, tally)
             continue
-        rows.append((number, get("TimeCreated") or get("@timestamp"), who, where, how))
+        rows.append((number, time, who, where, how))
     fast, leftover = _columns(rows, origin)
     for number in leftover:
         _add_line(lines[number - start].decode(), number, slow, tally)

@@ -363,3 +363,106 @@ def read_with(logs: list[Path], pool: bool) -> tuple[pl.DataFrame, list[InputSta
         if pool:
             patch.setattr(reading, "_cores", lambda: 2)
         return reading.read_all(logs, SigninSettings())
+
+
+# --- lines msgspec decodes straight into a struct (columns.strict_struct) ----------------------
+# msgspec skips an unknown name's value without checking its UTF-8 or whether a number
+# overflows, and its ints and floats are not orjson's: the lines it takes must be those orjson
+# takes, read alike, and every other line must go the way it went before.
+
+RAW_VALUES = [
+    b"1e400", b"-1e400", b"0.1e999999999999999999", b"1.5", b"1e-400", b"NaN", b"Infinity",
+    b"9223372036854775807", b"9223372036854775808", b"18446744073709551616",
+    b"-9223372036854775809", b"99999999999999999999999", b"-0", b"true", b"false", b"null",
+    b"[]", b'["x"]', b"{}", b'{"a":1}', b"[" * 1100 + b"]" * 1100,
+    b'{"a":' * 600 + b"1" + b"}" * 600, b'"\\ud800"', b'"\\udc00\\ud800"', b'"\\ud83d\\ude00"',
+    b'"\xf0\x9f\x98\x80"', b'"\xff"', b'"\xed\xa0\x80"', b'"\xc0\xaf"', b'"\xf4\x90\x80\x80"',
+    b'"a\x01b"', b'"\\u0000"', b'"a\x7fb"', b'"x"', b'""', b"7", b"4625", b"50126",
+]  # fmt: skip
+
+
+def with_value(base: dict[str, Any], path: tuple[str, ...], value: bytes, twice: int) -> bytes:
+    """`base` as a JSON line with `value` (raw JSON) under `path`, which may be nested; `twice`
+    1 repeats the name with the base's value after it, 2 before it (0: once)."""
+    if len(path) > 1:
+        inner = base.get(path[0], {})
+        nested = with_value(inner if isinstance(inner, dict) else {}, path[1:], value, twice)
+        return with_value({k: v for k, v in base.items() if k != path[0]}, path[:1], nested, 0)
+    name = orjson.dumps(path[0])
+    rest = orjson.dumps({k: v for k, v in base.items() if k != path[0]})[1:-1]
+    mine = name + b":" + value
+    if twice and path[0] in base:
+        theirs = name + b":" + orjson.dumps(base[path[0]])
+        mine = mine + b"," + theirs if twice == 1 else theirs + b"," + mine
+    return b"{" + mine + (b"," + rest if rest else b"") + b"}"
+
+
+WINDOWS_LINE = {
+    "EventID": 4625, "TimeCreated": "2024-01-01T00:00:00.000Z", "@timestamp": "x",
+    "Computer": "DC01", "TargetUserName": "bob", "TargetDomainName": "CONTOSO",
+    "IpAddress": "203.0.113.7", "Status": "0xc000006d", "SubStatus": "0xc000006a",
+    "LogonType": "3", "EventRecordID": 7, "Channel": "Security",
+}  # fmt: skip
+ENTRA_LINE = {
+    "createdDateTime": "2024-01-01T00:00:00Z", "userPrincipalName": "a@x.org",
+    "ipAddress": "203.0.113.7", "autonomousSystemNumber": 8075, "isInteractive": True,
+    "appDisplayName": "Office 365", "userId": "u1", "status": {"errorCode": 50126},
+    "deviceDetail": {"browser": "Edge"}, "riskEventTypes_v2": ["x"],
+    "appliedConditionalAccessPolicies": [{"id": "p", "enforcedGrantControls": ["Mfa"]}],
+}  # fmt: skip
+PATHS = {
+    "windows_json": [
+        ("EventID",), ("TargetUserName",), ("Computer",), ("TimeCreated",), ("EventRecordID",),
+        ("Channel",), ("Mystery",), ("Event",), ("event_data",), ("@timestamp",),
+    ],
+    "entra": [
+        ("userPrincipalName",), ("autonomousSystemNumber",), ("isInteractive",),
+        ("createdDateTime",), ("userId",), ("mystery",), ("properties",), ("status", "errorCode"),
+        ("status", "additionalDetails"), ("status", "mystery"), ("deviceDetail", "browser"),
+        ("deviceDetail", "mystery"), ("riskEventTypes_v2",), ("appliedConditionalAccessPolicies",),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reader", "base"), [("windows_json", WINDOWS_LINE), ("entra", ENTRA_LINE)]
+)
+def test_odd_values_read_the_same_both_ways_in_lines_msgspec_would_take(
+    reader: str, base: dict[str, Any]
+) -> None:
+    decode = windows_json._DECODE_FLAT if reader == "windows_json" else entra._DECODE_GRAPH
+    decode(orjson.dumps(base))  # the plain line is one msgspec takes
+    lines_ = [orjson.dumps(base)]
+    for path in PATHS[reader]:
+        for value in RAW_VALUES:
+            lines_.extend(with_value(base, path, value, twice) for twice in (0, 1, 2))
+    both_paths(reader, b"\n".join(lines_) + b"\n")
+    policy = b'{"id":"p","displayName":"CA","result":"success","enforcedGrantControls":[]}'
+    for value in RAW_VALUES if reader == "entra" else []:  # inside a list of objects
+        line = with_value(base, ("appliedConditionalAccessPolicies",), b"[" + policy + b"]", 0)
+        odd = line.replace(b'"result":"success"', b'"result":' + value)
+        both_paths(reader, line + b"\n" + odd + b"\n")
+
+
+UNREAD_NAMES = {
+    "windows_json": ["EventRecordID", "Channel", "ProviderGuid", "Keywords", "IpPort", "tags"],
+    "entra": ["userId", "correlationId", "deviceDetail", "location", "riskEventTypes_v2",
+              "appliedConditionalAccessPolicies", "conditionalAccessStatus", "id"],
+}  # fmt: skip
+UNREAD_VALUES = ODD_VALUES | st.lists(st.text(max_size=3) | ODD_VALUES, max_size=2)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), chunk=st.integers(1, 3000))
+@pytest.mark.parametrize(
+    ("reader", "objects"), [("windows_json", WINDOWS_OBJECTS), ("entra", ENTRA_OBJECTS)]
+)
+def test_names_the_fast_path_does_not_read_change_nothing(
+    reader: str, objects: st.SearchStrategy[dict[str, Any]], data: st.DataObject, chunk: int
+) -> None:
+    unread = st.dictionaries(st.sampled_from(UNREAD_NAMES[reader]), UNREAD_VALUES, max_size=3)
+    line = st.builds(lambda o, extra: {**o, **extra}, objects, unread)
+    log = data.draw(jsonl(line))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lines, "CHUNK_BYTES", chunk)
+        both_paths(reader, log)
