@@ -130,6 +130,27 @@ class Aspect:
         return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
+def codes(
+    who: Aspect,
+    where: Aspect,
+    how: Aspect,
+    keys: tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]],
+) -> tuple[int, int, int] | None:
+    """A row's account, source and result codes, a new combination worked out now; None when
+    the record path must read the row (a value of another type, a list or an object)."""
+    account, source, result = keys
+    try:
+        a = who.codes.get(account)
+        a = who.add(account) if a is None else a
+        b = where.codes.get(source)
+        b = where.add(source) if b is None else b
+        c = how.codes.get(result)
+        c = how.add(result) if c is None else c
+    except TypeError:  # unhashable: a list or an object where a name or an address should be
+        return None
+    return None if a is None or b is None or c is None else (a, b, c)
+
+
 def machines(accounts: Aspect, rows: np.ndarray) -> pa.Array:
     """The is_machine column from an account aspect whose fourth output is that flag."""
     flags = np.array(accounts.values(3) or [False], dtype=bool)

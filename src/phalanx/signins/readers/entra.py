@@ -38,6 +38,7 @@ from phalanx.signins.readers.columns import (
     SCALAR,
     Aspect,
     Rows,
+    codes,
     constant,
     merge_by_record,
     strict_struct,
@@ -338,11 +339,9 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
     """The sign-ins of JSON `lines` (the first is line number `start`), compact."""
     for aspect in (_ACCOUNTS, _SOURCES, _CONTEXTS):
         aspect.start_chunk()
-    accounts, sources, contexts = _ACCOUNTS.codes, _SOURCES.codes, _CONTEXTS.codes
     rows: list[tuple[int, Any, int, int, int]] = []
     slow: list[tuple[int, Any]] = []
     loads, decode = orjson.loads, _DECODE_GRAPH
-    who: int | None
     for number, line in enumerate(lines, start=start):
         if not line.strip():
             continue
@@ -387,19 +386,11 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
                 get("authenticationRequirement"),
             )  # fmt: skip
             time = get("createdDateTime")
-        try:
-            who = accounts.get(account)
-            who = _ACCOUNTS.add(account) if who is None else who
-            where = sources.get(source)
-            where = _SOURCES.add(source) if where is None else where
-            how = contexts.get(context)
-            how = _CONTEXTS.add(context) if how is None else how
-        except TypeError:  # a list or an object where a name or an address should be
-            who = None
-        if who is None or where is None or how is None:
+        coded = codes(_ACCOUNTS, _SOURCES, _CONTEXTS, (account, source, context))
+        if coded is None:
             slow.append((number, loads(line)))
             continue
-        rows.append((number, time, who, where, how))
+        rows.append((number, time, *coded))
     fast, leftover = _columns(rows, origin)
     slow.extend((number, loads(lines[number - start])) for number in leftover)
     tally.signins += fast.num_rows if fast is not None else 0

@@ -27,6 +27,7 @@ from phalanx.signins.readers.columns import (
     ORJSON_INT,
     Aspect,
     Rows,
+    codes,
     constant,
     merge_by_record,
     strict_struct,
@@ -261,12 +262,10 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
     """The sign-ins of JSON `lines` (the first is line number `start`), compact."""
     for aspect in (_ACCOUNTS, _SOURCES, _RESULTS):
         aspect.start_chunk()
-    accounts, sources, results = _ACCOUNTS.codes, _SOURCES.codes, _RESULTS.codes
     logons, no_domain = events.LOGON_EVENT_IDS, events.ACCOUNT_WITHOUT_DOMAIN
     rows: list[tuple[int, Any, int, int, int]] = []
     slow = SignInBatches(origin, batch_rows=len(lines) + 1)
     loads, decode = orjson.loads, _DECODE_FLAT
-    who: int | None
     for number, line in enumerate(lines, start=start):
         if not line.strip():
             continue
@@ -328,19 +327,11 @@ def read_chunk(lines: list[bytes], start: int, origin: str, tally: Tally) -> pa.
                 get("TargetServerName"), get("SubjectUserName"),
             )  # fmt: skip
             time = get("TimeCreated") or get("@timestamp")
-        try:
-            who = accounts.get(account)
-            who = _ACCOUNTS.add(account) if who is None else who
-            where = sources.get(source)
-            where = _SOURCES.add(source) if where is None else where
-            how = results.get(result)
-            how = _RESULTS.add(result) if how is None else how
-        except TypeError:  # a list or an object in an event data field
-            who = None
-        if who is None or where is None or how is None:
+        coded = codes(_ACCOUNTS, _SOURCES, _RESULTS, (account, source, result))
+        if coded is None:
             _add_line(line.decode(), number, slow, tally)
             continue
-        rows.append((number, time, who, where, how))
+        rows.append((number, time, *coded))
     fast, leftover = _columns(rows, origin)
     for number in leftover:
         _add_line(lines[number - start].decode(), number, slow, tally)
