@@ -28,6 +28,7 @@ def build_policy(settings: PasswordSettings, wordlists: Sequence[Path] = (),
     # the letter models, the digest index and the typo index are built on first use: build
     # them now, so that no check pays for them (0.6 s, 0.2 s and 0.4 s)
     letters.model()
+    letters.transliterated_model()
     digests.prepare()
     deny.near()
     return Policy(deny, min_length=settings.min_length, min_parts=settings.min_parts,

@@ -82,6 +82,9 @@ NAME_SUFFIXES = {
 class NameDictionary:
     kinds: dict[str, str]  # name (Latin letters or Cyrillic, lower case) -> FIRST_NAME | SURNAME
     words: frozenset[str]  # common words of other languages (lorem lists), same forms
+    # the Latin-letter forms of the names and words written in Cyrillic (plotnikova,
+    # kryuchkov): their own letter model (letters.transliterated_model)
+    transliterated: frozenset[str] = frozenset()
 
     def training_words(self) -> Iterator[str]:
         """The Latin-letter entries, for the letter model."""
@@ -94,14 +97,22 @@ class NameDictionary:
 def dictionary() -> NameDictionary:
     """Every name and word of faker's locales, in the forms above; built once."""
     kinds: dict[str, str] = {}
+    transliterated: set[str] = set()
     for name, kind in dict.fromkeys(_faker_names()):
-        for form in spellings(name, surname=kind == SURNAME):
+        forms = spellings(name, surname=kind == SURNAME)
+        for form in forms:
             # a name that is a first name anywhere is called one
             if kinds.get(form) != FIRST_NAME:
                 kinds[form] = kind
-    words = frozenset(form for word in set(_faker_words()) for form in spellings(word))
-    words -= kinds.keys()
-    return NameDictionary(kinds, words)
+        if _CYRILLIC_WORD.search(name.lower()):
+            transliterated.update(form for form in forms if form.isascii())
+    words: set[str] = set()
+    for word in set(_faker_words()):
+        forms = spellings(word)
+        words.update(forms)
+        if _CYRILLIC_WORD.search(word.lower()):
+            transliterated.update(form for form in forms if form.isascii())
+    return NameDictionary(kinds, frozenset(words - kinds.keys()), frozenset(transliterated))
 
 
 def spellings(name: str, surname: bool = False) -> set[str]:

@@ -34,8 +34,8 @@ from phalanx.passwords.letters import (
     WORDLIKE_BITS,
     WORDLIKE_LENGTHS,
     letter_bits,
+    reads_like_name,
     script,
-    word_like,
 )
 from phalanx.passwords.names import FIRST_NAME, NAME_SUFFIXES, SURNAME
 from phalanx.passwords.normalise import YEAR
@@ -355,7 +355,7 @@ def _not_wordlike(positions: list[int], model: list[float], text: str, deny: Den
             first, last = positions[start], positions[k - 1] + 1
             stretch = model[first:last]
             if (text[first:last] not in deny.terms
-                    and not word_like(stretch, cyrillic=script(text[first]) == 2)):
+                    and not reads_like_name(text[first:last], stretch)):
                 count += len(stretch)
             start = k
     return count
@@ -503,7 +503,7 @@ def _reads_as_word(text: str, i: int, end: int, model: list[float], deny: DenyLi
     kind = script(text[i])
     inside = i > 0 and script(text[i - 1]) == kind
     bits = letter_bits(text[i:end]) if inside else model[i:end]
-    return word_like(bits, cyrillic=kind == 2) and not _made_of_words(text[i:end], deny)
+    return reads_like_name(text[i:end], bits) and not _made_of_words(text[i:end], deny)
 
 
 def _made_of_words(run: str, deny: DenyList) -> bool:

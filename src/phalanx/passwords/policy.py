@@ -76,7 +76,7 @@ class PwnedLookup(Protocol):
 class Policy:
     deny: DenyList
     min_length: int = 12
-    min_parts: int = MIN_PARTS
+    min_parts: float = MIN_PARTS  # the settings say a whole number; a bench tries others
     min_guesses_log10: float = 10.0  # zxcvbn score 4; see PasswordSettings
     pwned: Sequence[PwnedLookup] = ()
 

