@@ -26,12 +26,7 @@ RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 THRESHOLDS = (3.6, 3.7, 3.8, 3.9, 4.0, 4.1, 4.2, 4.3, 4.4, 4.5)
 
 
-def cost(bits: dict[str, float], word: str) -> float:
-    context, total = "^^", 0.0
-    for char in word:
-        total += bits[context + char]
-        context = context[1] + char
-    return total
+cost = letters.run_bits
 
 
 def report(label: str, bits: dict[str, float], held: list[str], alphabet: str,

@@ -163,8 +163,14 @@ def reads_like_name(run: str, bits: list[float]) -> bool:
         return True
     if cyrillic or len(run) not in WORDLIKE_LENGTHS:
         return False
-    table, context, total = transliterated_model(), _START * 2, 0.0
+    return run_bits(transliterated_model(), run) <= WORDLIKE_MEAN_BITS_TRANSLITERATED * len(run)
+
+
+def run_bits(table: dict[str, float], run: str) -> float:
+    """What a model (from `train`) pays for a run of letters of its alphabet, read from the
+    run's start."""
+    context, total = _START * 2, 0.0
     for char in run:
         total += table[context + char]
         context = context[1] + char
-    return total <= WORDLIKE_MEAN_BITS_TRANSLITERATED * len(run)
+    return total
