@@ -75,7 +75,9 @@ class _Clock:
             self.zone: tzinfo = ZoneInfo(settings.syslog.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             stats.skip("bad_timezone", detail=f"unknown time zone {settings.syslog.timezone!r}")
-            self.zone = ZoneInfo("UTC")
+            self.zone = UTC
+        if self.zone == ZoneInfo("UTC"):
+            self.zone = UTC  # the same zone; sign-in batches take datetime.UTC as it is
         # With a configured year, it is the year of the first line, rolling forward at each New
         # Year in the file. Otherwise the file's modification time dates its end, and a month
         # later than that time's month belongs to the year before.
@@ -94,7 +96,8 @@ class _Clock:
             year = self.year
         else:
             year = self.year - 1 if number > self.last_month else self.year
-        hour, minute, second = (int(x) for x in clock.split(":"))
+        # the pattern matched HH:MM:SS
+        hour, minute, second = int(clock[:2]), int(clock[3:5]), int(clock[6:8])
         return datetime(year, number, int(day), hour, minute, second, tzinfo=self.zone)
 
     def iso(self, text: str) -> datetime:
@@ -143,8 +146,8 @@ def _parse_line(line: str, clock: _Clock) -> tuple[datetime, str, str, str | Non
             return None
     except (KeyError, ValueError, OverflowError, OSError):
         return None
-    pid = found.groupdict().get("pid")
-    return moment, found.groupdict().get("host") or "", found["prog"], pid, found["msg"]
+    fields = found.groupdict()
+    return moment, fields.get("host") or "", fields["prog"], fields.get("pid"), fields["msg"]
 
 
 def add_events(
