@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -96,3 +97,17 @@ def test_help_teaches_with_examples() -> None:
     assert done.returncode == 0
     assert "Examples" in done.stdout
     assert "--blocklist" in done.stdout
+
+
+def test_help_prose_is_wrapped_by_the_terminal_not_the_source() -> None:
+    """A docstring wrapped at 90 in the source must not come out ragged at 80 columns:
+    "mistypes passwords" stays one phrase, not "mistypes" on a line of its own."""
+    command = [sys.executable, "-m", "phalanx.cli.main", "signins", "simulate", "--help"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "COLUMNS": "80", "TERM": "dumb"})
+    assert done.returncode == 0, done.stderr
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    assert any("mistypes passwords" in line for line in lines)
+    assert not any(line.endswith("mistypes") for line in lines)
+    # examples keep their own lines
+    assert any(line.startswith("phalanx signins simulate --out sim/") for line in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -34,3 +35,33 @@ def write_output(text: str, output: Path | None) -> None:
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
+
+
+def reflow(text: str) -> str:
+    """Help text with each prose paragraph on one line, for the terminal to wrap.
+
+    Typer keeps a docstring's line breaks, so lines wrapped at 90 in the source come out
+    ragged at 80 columns. A paragraph with an indented line (an example) or a list item is
+    kept as written.
+    """
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        paragraph if any(_laid_out(line) for line in paragraph.splitlines())
+        else " ".join(line.strip() for line in paragraph.splitlines())
+        for paragraph in paragraphs
+    )
+
+
+def _laid_out(line: str) -> bool:
+    return line[:1].isspace() or line.startswith(("- ", "* ", "\b"))
+
+
+def reflow_help(app: typer.Typer) -> None:
+    """Reflow the help of every command of `app` and of the sub-applications under it."""
+    for command in app.registered_commands:
+        text = command.help if command.help is not None else inspect.getdoc(command.callback)
+        if text:
+            command.help = reflow(text)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)

@@ -6,6 +6,7 @@ import typer
 
 from phalanx import __version__
 from phalanx.cli import mail, passwords, signins
+from phalanx.cli.common import reflow_help
 from phalanx.cli.serve import serve_command
 
 app = typer.Typer(
@@ -37,6 +38,9 @@ def main(
     ),
 ) -> None:
     """Phalanx command line."""
+
+
+reflow_help(app)
 
 
 if __name__ == "__main__":  # pragma: no cover
