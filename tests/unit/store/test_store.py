@@ -3,6 +3,7 @@ where there is none): what is accepted is kept, read back intact, and recorded i
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -113,3 +114,26 @@ def test_the_service_runs_on_this_store(store: Store) -> None:
     assert progress.verdicts["error"] == 1  # the empty one, kept with its error
     assert [c.size for c in service.campaigns()] == [2]
     assert store.submission_reports(sids[0])["reports"][1]["state"] == "done"  # type: ignore[index]
+
+
+def test_a_batch_of_blobs_is_stored_whole_each_once(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path)
+    earlier = blobs.put(b"stored before")
+    datas = [f"message {n}".encode() for n in range(300)] + [b"message 7", b"stored before"]
+    digests = blobs.put_many(datas)  # more than the files a batch holds open at once
+    assert len(digests) == len(datas) and digests[-1] == earlier and digests[7] == digests[300]
+    assert all(blobs.get(d) == data for d, data in zip(digests, datas, strict=True))
+    assert not list(tmp_path.rglob("*.tmp"))
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 301
+
+
+def test_a_batch_that_cannot_be_written_leaves_nothing_half_stored(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path)
+    blocked = b"its folder is a file"
+    folder = blobs.path(hashlib.sha256(blocked).hexdigest()).parent
+    folder.write_bytes(b"")  # the disk refuses to make the folder: writing the blob fails
+    others = [f"other {n}".encode() for n in range(5)]
+    others = [d for d in others if blobs.path(hashlib.sha256(d).hexdigest()).parent != folder]
+    with pytest.raises(NotADirectoryError):
+        blobs.put_many([*others, blocked])
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [folder]  # no blob, no temporary
