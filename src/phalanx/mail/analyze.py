@@ -10,6 +10,7 @@ signals (headers.py, urls.py, attachments.py, lures.py); verdict.py adds them up
 
 from __future__ import annotations
 
+import email.message
 import email.utils
 import mailbox
 from collections.abc import Iterator
@@ -85,18 +86,24 @@ class Analysis:
         }
 
 
-def analyze(raw: bytes, settings: MailSettings) -> Analysis:
-    """The analysis of one message. Never raises: a bad message gives verdict "error"."""
+def analyze(
+    raw: bytes, settings: MailSettings, message: email.message.Message | None = None
+) -> Analysis:
+    """The analysis of one message. Never raises: a bad message gives verdict "error".
+
+    `message`: the compat32 parse of `raw` when the caller has it (Extracted.message)."""
     try:
-        return _analyze(raw, settings)
+        return _analyze(raw, settings, message)
     except Exception as exc:  # a bug must cost one report its analysis, never the service
         return Analysis("error", 0, "none", error=f"analysis failed: {type(exc).__name__}: {exc}")
 
 
-def _analyze(raw: bytes, settings: MailSettings) -> Analysis:
+def _analyze(
+    raw: bytes, settings: MailSettings, message: email.message.Message | None
+) -> Analysis:
     if not isinstance(raw, bytes | bytearray | memoryview):
         return Analysis("error", 0, "none", error="input is not bytes")
-    parsed = parse_message(bytes(raw), settings)
+    parsed = parse_message(bytes(raw), settings, message)
     if parsed.fatal:
         return Analysis("error", 0, "none", reasons=(parsed.fatal,), error=parsed.fatal)
     body = _visible_text(parsed, settings)

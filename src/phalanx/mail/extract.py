@@ -16,7 +16,7 @@ from __future__ import annotations
 import email
 import email.message
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
 from email.mime.text import MIMEText
 
@@ -94,6 +94,9 @@ _FIELD_NAMES = {
 class Extracted:
     raw: bytes  # the suspicious message as RFC 822 bytes
     how: str  # attachment | msg | inline_forward | as_is
+    # The compat32 parse of `raw` when splitting made it (a report that is the message itself):
+    # analyze() takes it instead of parsing the same bytes again.
+    message: email.message.Message | None = field(default=None, compare=False, repr=False)
 
 
 def split_report(raw: bytes) -> list[Extracted]:
@@ -114,7 +117,7 @@ def _split(raw: bytes) -> list[Extracted]:
     forwarded = _inline_forward(report)
     if forwarded is not None:
         return [Extracted(forwarded, "inline_forward")]
-    return [Extracted(raw, "as_is")]
+    return [Extracted(raw, "as_is", report)]
 
 
 def _attached_messages(report: email.message.Message) -> list[Extracted]:

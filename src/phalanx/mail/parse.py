@@ -123,8 +123,13 @@ def _control_share(head: bytes) -> float:
     return controls / max(1, len(head))
 
 
-def parse_message(raw: bytes, settings: MailSettings) -> ParsedMessage:
-    """Parse within limits; never raises. `fatal` is set when the input is not a message."""
+def parse_message(
+    raw: bytes, settings: MailSettings, message: email.message.Message | None = None
+) -> ParsedMessage:
+    """Parse within limits; never raises. `fatal` is set when the input is not a message.
+
+    `message`, when given, is `email.message_from_bytes(raw, policy=policy.compat32)` made by
+    the caller (split_report): it is read instead of parsing the same bytes again."""
     parsed = ParsedMessage()
     problem = looks_like_message(raw)
     if problem:
@@ -133,8 +138,10 @@ def parse_message(raw: bytes, settings: MailSettings) -> ParsedMessage:
     if len(raw) > settings.max_message_bytes:
         parsed.notes.append(f"message cut to {settings.max_message_bytes} bytes for analysis")
         raw = raw[: settings.max_message_bytes]
+        message = None  # the cut bytes are parsed
     try:
-        message = email.message_from_bytes(raw, policy=policy.compat32)
+        if message is None:
+            message = email.message_from_bytes(raw, policy=policy.compat32)
     except Exception as exc:  # compat32 is tolerant; this is a last resort
         parsed.fatal = f"malformed message: {type(exc).__name__}"
         return parsed

@@ -149,3 +149,39 @@ def test_a_reply_chain_is_not_mistaken_for_a_forward() -> None:
     del part["Subject"]
     part["Subject"] = "FW: invoice 4471"
     assert [e.how for e in split_report(part.as_bytes())] == ["inline_forward"]
+
+
+def test_a_message_reported_as_is_is_analysed_from_the_parse_split_made(
+    mail_corpus: Path,
+) -> None:
+    """The service hands analyze() the parse split_report made of a report that is the message
+    itself: the analysis is the one its bytes give, over the whole corpus."""
+    reused = 0
+    for path in sorted(p for p in mail_corpus.rglob("*") if p.is_file()):
+        for carried in split_report(path.read_bytes()):
+            if carried.message is not None:
+                reused += 1
+                assert analyze(carried.raw, SETTINGS, carried.message) == analyze(
+                    carried.raw, SETTINGS
+                ), path.name
+    assert reused > 1000
+
+
+def test_the_parse_is_not_reused_for_a_message_cut_for_analysis() -> None:
+    raw = message("Verify your password: http://evil.example/login " + "x" * 3000)
+    [carried] = split_report(raw)
+    assert carried.message is not None
+    small = MailSettings(max_message_bytes=1000)
+    cut = analyze(carried.raw, small, carried.message)
+    assert cut == analyze(carried.raw, small) and "message cut to 1000 bytes" in str(cut.error)
+
+
+def test_a_multipart_whose_boundary_never_comes_is_read_alike_from_either_parse() -> None:
+    raw = (b"From: x@evil.example\r\nSubject: broken\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="never-seen"\r\n\r\n'
+           b"--real\r\nContent-Type: text/plain\r\n\r\nVerify: http://login.evil.example/\r\n"
+           b"--real--\r\n")
+    [carried] = split_report(raw)
+    assert carried.how == "as_is" and carried.message is not None
+    assert analyze(raw, SETTINGS, carried.message) == analyze(raw, SETTINGS)
+    assert "http://login.evil.example/" in analyze(raw, SETTINGS).indicators.urls
