@@ -42,6 +42,9 @@ def analyze_command(
 ) -> None:
     """Analyse reported messages offline: nothing is fetched, no HTML is rendered.
 
+    Each message gets a verdict, a category, the reasons in words and its indicators (URLs,
+    domains, addresses, attachments' hashes); nothing is stored.
+
     Examples:
 
       phalanx mail analyze suspicious.eml

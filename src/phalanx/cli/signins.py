@@ -56,6 +56,10 @@ def scan_command(
 ) -> None:
     """Scan sign-in logs and report who sprayed whom, from where, when, and what worked.
 
+    Give files, directories, .gz or .zip archives: each file's format is recognised from its
+    content (`phalanx signins formats` lists them). Records that cannot be read are counted
+    and named by file and line; --strict makes them fail the scan.
+
     Examples:
 
       phalanx signins scan Security.evtx
