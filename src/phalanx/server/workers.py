@@ -12,11 +12,15 @@ kinds of job:
   among several costs only itself.
 
 Workers store each message they extract in the blob store themselves (hashing and fsync in
-parallel, off the dispatcher's thread) and answer with its SHA-256, not its bytes.
+parallel, off the dispatcher's thread) and answer with its SHA-256, not its bytes. A second
+thread of the worker writes and flushes those blobs and sends the answer once they are on disk,
+while the worker analyses the next job.
 
 The pool is driven by one thread (the service's dispatcher): `submit` a job to an idle worker,
-`collect` what finished. Workers come from a fork server that has the mail modules imported, so
-replacing one costs milliseconds.
+`collect` what finished. Workers come from a fork server that has imported the mail modules and
+the program's own modules: multiprocessing runs the main module again in every child, which
+otherwise imports the whole command line (about a second of CPU a worker). So starting or
+replacing a worker costs milliseconds.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import queue
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Hashable
@@ -55,9 +62,11 @@ class Done:
     error: str | None = None
 
 
-# Jobs a worker holds at once: the one it works on and the next, so that it never waits while
-# the dispatcher writes results. Jobs are a digest, not the message, so sending never blocks.
-_DEPTH = 2
+# Jobs a worker holds at once: the one it works on and those behind it, so that it never waits
+# while the dispatcher writes results (a commit and the takedown cases take 10-20 ms on a busy
+# disk: several reports' analysis) nor while its answers wait for the disk. Jobs are a digest,
+# not the message, so sending never blocks.
+_DEPTH = 8
 
 
 @dataclass
@@ -82,7 +91,7 @@ class AnalysisPool:
         self._time_limit = time_limit_seconds
         self._memory_limit = memory_limit_mb
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["phalanx.mail.analyze", "phalanx.mail.extract"])
+        self._context.set_forkserver_preload(_preload())
         self._workers = [self._start() for _ in range(max(1, workers))]
 
     def __enter__(self) -> AnalysisPool:
@@ -184,6 +193,16 @@ class AnalysisPool:
         return _Worker(process, parent)
 
 
+def _preload() -> list[str]:
+    """What the fork server imports once for all workers: the mail modules, and the modules of
+    this program the parent has loaded, which each child would otherwise import again when
+    multiprocessing re-runs the main module in it. The main module itself is left to that re-run
+    (runpy warns when a module it is told to run was imported already)."""
+    main = getattr(getattr(sys.modules.get("__main__"), "__spec__", None), "name", None)
+    loaded = sorted(n for n in sys.modules if n.split(".")[0] == "phalanx" and n != main)
+    return list(dict.fromkeys([*loaded, "phalanx.mail.analyze", "phalanx.mail.extract"]))
+
+
 def _serve(
     conn: Connection, settings: MailSettings, memory_limit_mb: int, blob_root: Path
 ) -> None:
@@ -193,25 +212,30 @@ def _serve(
     from phalanx.mail.analyze import analyze
     from phalanx.mail.extract import split_report
 
+    answers = _Answers(conn, blobs)
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         if message is None:
+            answers.close()
             return
         kind, digest = message
+        extracted: list[bytes] = []
         try:
             raw = blobs.get(digest)
-            if kind == "report":
-                value: Any = [
-                    (part.how, blobs.put(part.raw), analyze(part.raw, settings).to_dict())
-                    for part in split_report(raw)
-                ]
-            elif kind == "split":
-                value = [(part.how, blobs.put(part.raw)) for part in split_report(raw)]
+            if kind == "analyse":
+                value: Any = analyze(raw, settings).to_dict()
             else:
-                value = analyze(raw, settings).to_dict()
+                parts = split_report(raw)
+                extracted = [part.raw for part in parts]
+                found = [(part.how, BlobStore.digest(part.raw)) for part in parts]
+                if kind == "report":
+                    value = [(*f, analyze(p.raw, settings, p.message).to_dict())
+                             for f, p in zip(found, parts, strict=True)]
+                else:
+                    value = found
             reply: tuple[bool, Any] = (True, value)
         except BlobError as exc:
             reply = (False, str(exc))
@@ -219,7 +243,51 @@ def _serve(
             reply = (False, "reading it needed more memory than the per-worker limit")
         except Exception as exc:  # one message's bug must not end the worker
             reply = (False, f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
+        answers.send(reply, extracted if reply[0] else [])
+
+
+class _Answers:
+    """A worker's second thread: it stores the messages a job extracted, durably, then sends the
+    job's answer, so the answer never names a blob that is not on disk. Answers go in the order
+    the jobs came; those that queued up while the disk flushed are stored as one batch; and the
+    worker analyses the next job meanwhile instead of waiting for the disk."""
+
+    def __init__(self, conn: Connection, blobs: BlobStore) -> None:
+        self._conn = conn
+        self._blobs = blobs
+        self._queue: queue.SimpleQueue[tuple[list[bytes], tuple[bool, Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._run, name="phalanx-answers", daemon=True)
+        self._thread.start()
+
+    def send(self, reply: tuple[bool, Any], extracted: list[bytes]) -> None:
+        self._queue.put((extracted, reply))
+
+    def close(self) -> None:
+        """Send what is waiting, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[tuple[list[bytes], tuple[bool, Any]]] = []
+            item = self._queue.get()
+            while item is not None:
+                batch.append(item)
+                if self._queue.empty():
+                    break
+                item = self._queue.get()
+            stopping = item is None
+            failure: tuple[bool, Any] | None = None
+            try:
+                self._blobs.put_many([raw for extracted, _ in batch for raw in extracted])
+            except Exception as exc:  # the disk failed: those jobs fail, the worker goes on
+                failure = (False, f"storing what it carries failed: {type(exc).__name__}: {exc}")
+            for extracted, reply in batch:
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    self._conn.send(failure if failure and extracted else reply)
 
 
 def _limit_memory(megabytes: int) -> None:

@@ -45,9 +45,14 @@ class BlobStore:
         """Store `data` durably; its SHA-256 (hex) names it."""
         return self.put_many([data])[0]
 
+    @staticmethod
+    def digest(data: bytes) -> str:
+        """The name `put` gives `data`: its SHA-256, in hex."""
+        return hashlib.sha256(data).hexdigest()
+
     def put_many(self, datas: Sequence[bytes]) -> list[str]:
         """Store several blobs durably (each as `put` does) before returning their SHA-256s."""
-        digests = [hashlib.sha256(data).hexdigest() for data in datas]
+        digests = [self.digest(data) for data in datas]
         new = [
             (self.path(digest), data)
             for digest, data in dict(zip(digests, datas, strict=True)).items()
@@ -94,7 +99,7 @@ class BlobStore:
             data = self.path(digest).read_bytes()
         except FileNotFoundError as exc:
             raise BlobError(f"stored message {digest} is missing from {self.root}") from exc
-        if hashlib.sha256(data).hexdigest() != digest:
+        if self.digest(data) != digest:
             raise BlobError(f"stored message {digest} is damaged (its digest differs)")
         return data
 
