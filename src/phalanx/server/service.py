@@ -9,9 +9,10 @@
 
 Intake only stores (store.accept): it never parses what it was given, so a hostile report cannot
 slow or crash it. The dispatcher hands stored reports to worker processes (workers.py), writes
-what they find, feeds the campaign index and opens or updates takedown cases; a reply to the
-reporter is marked "pending" in the same transaction and sent by its own thread, so a slow relay
-never holds up analysis and a restart sends what was left unsent. Everything the dispatcher has
+what they find together with the takedown cases it opens or updates (one transaction a batch),
+then feeds the campaign index; a reply to the reporter is marked "pending" in the same
+transaction and sent by its own thread, so a slow relay never holds up analysis and a restart
+sends what was left unsent. Everything the dispatcher has
 not recorded is still "received" or "queued" in the store and is taken up again at start.
 """
 
@@ -191,7 +192,8 @@ class ReportingService:
 
     # --- takedown cases ---------------------------------------------------------------------
 
-    def _open_cases(self, analysed: Iterable[Finished]) -> None:
+    def _cases(self, analysed: Iterable[Finished]) -> list[TakedownCase]:
+        """The takedown cases these analyses open, or update as they stand in the store."""
         found: dict[str, TakedownCase] = {}
         domains = self.settings.mail.organisation_domains
         for rid, analysis, at in analysed:
@@ -199,12 +201,12 @@ class ReportingService:
                 earlier = found.get(case.key)
                 found[case.key] = takedown.merge(earlier, case) if earlier else case
         if not found:
-            return
+            return []
         stored = self.store.takedowns(found)
-        self.store.save_takedowns(
+        return [
             takedown.merge(stored[key], case) if key in stored else case
             for key, case in found.items()
-        )
+        ]
 
     def set_takedown_status(self, key: str, status: Status, note: str = "") -> TakedownCase:
         """A person moves a case on (reported to the host, closed...)."""
@@ -318,6 +320,7 @@ class _Dispatcher:
         self.ready: deque[Job] = deque()
         self.claimed_submissions: set[int] = set()
         self.claimed_reports: set[str] = set()
+        self.handed_out = 0  # the highest submission id given to a worker
 
     def run(self, until_idle: bool, input_done: threading.Event | None = None) -> None:
         service = self.service
@@ -362,11 +365,17 @@ class _Dispatcher:
         for report in self.store.reports_to_analyse(want, self.claimed_reports):
             self.claimed_reports.add(report.id)
             self.ready.append(Job(report, "analyse", report.sha256))
-        subs = self.store.submissions_to_split(want + len(self.claimed_submissions))
+        # Submissions are taken in id order: those after the last one handed out, and from the
+        # start only when there are none (a lower id PostgreSQL committed late; a restart).
+        room = want - len(self.ready)
+        subs = self.store.submissions_to_split(room, after=self.handed_out) if room > 0 else []
+        if not subs and room > 0:
+            subs = self.store.submissions_to_split(room + len(self.claimed_submissions))
         for sub in (s for s in subs if s.id not in self.claimed_submissions):
             if len(self.ready) >= want:
                 break
             self.claimed_submissions.add(sub.id)
+            self.handed_out = max(self.handed_out, sub.id)
             self.ready.append(Job(sub, "report", sub.sha256))
 
     def _record(self, done: list[Done]) -> None:
@@ -386,10 +395,8 @@ class _Dispatcher:
                 reply = self.service.wants_reply(key.reporter, analysis)
                 analysed.append(Analysed(key.id, analysis, reply))
                 finished.append((key.id, analysis, key.received_at))
-        if split:
-            self.store.record_reports(split)
-        if analysed:
-            self.store.record_analyses(analysed)
+        if split or analysed:  # the reports, their analyses, the cases they open: one commit
+            self.store.record(split, analysed, self.service._cases(finished))
         self.claimed_submissions.difference_update(sub.id for sub, _ in split)
         self.claimed_reports.difference_update(a.report_id for a in analysed)
         self.service.progress.submissions += len(split)
@@ -431,7 +438,6 @@ class _Dispatcher:
             return
         good = [(rid, a) for rid, a, _ in finished if a.get("verdict") != "error"]
         self.service._index_add(good)
-        self.service._open_cases(finished)
         self._count(finished)
 
     def _count(self, finished: list[Finished]) -> None:

@@ -259,39 +259,35 @@ class Store:
 
         Idempotent: a submission recorded again (after a restart) replaces its earlier rows.
         """
-        at = now()
-        ids = [submission.id for submission, _ in batch]
-        rows = [
-            _report_row(submission, i, part, at)
-            for submission, parts in batch
-            for i, part in enumerate(parts)
-        ]
-        with self.engine.begin() as db:
-            db.execute(sa.delete(reports).where(reports.c.submission_id.in_(ids)))
-            if rows:
-                db.execute(reports.insert(), rows)
-            db.execute(
-                sa.update(submissions).where(submissions.c.id.in_(ids)).values(state="split")
-            )
-            for submission, parts in batch:
-                error = next((p.error for p in parts if p.how == "unreadable"), None)
-                if error:
-                    db.execute(
-                        sa.update(submissions)
-                        .where(submissions.c.id == submission.id)
-                        .values(error=error)
-                    )
+        self.record(split=batch)
 
     def record_analyses(self, results: Sequence[Analysed]) -> None:
         """Analyses of reports that were queued (the resume path)."""
+        self.record(analysed=results)
+
+    def record(
+        self,
+        split: Sequence[tuple[Submission, Sequence[Part]]] = (),
+        analysed: Sequence[Analysed] = (),
+        cases: Iterable[TakedownCase] = (),
+    ) -> None:
+        """What the dispatcher learnt from a batch of jobs, in one transaction: submissions split
+        into reports (record_reports), queued reports analysed (record_analyses), and the
+        takedown cases they open or update (save_takedowns). A crash before the commit leaves
+        all of it to be done again, after it none of it; one commit (one flush) a batch."""
         at = now()
+        rows = [_takedown_row(c) for c in cases]
         with self.engine.begin() as db:
-            for result in results:
+            if split:
+                _record_reports(db, split, at)
+            if analysed:
                 db.execute(
-                    sa.update(reports)
-                    .where(reports.c.id == result.report_id)
-                    .values(_analysis_values(result.analysis, result.reply, at))
+                    _UPDATE_REPORT,
+                    [{"_id": r.report_id} | _analysis_values(r.analysis, r.reply, at)
+                     for r in analysed],
                 )
+            if rows:
+                _save_takedowns(db, rows)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -435,31 +431,7 @@ class Store:
         return found
 
     def save_takedowns(self, cases: Iterable[TakedownCase]) -> None:
-        rows = [
-            {
-                "key": c.key,
-                "host": c.host[:255],
-                "status": c.status.value,
-                "report_count": c.report_count,
-                "last_seen": c.last_seen,
-                "data": orjson.dumps(c.to_dict()).decode(),
-            }
-            for c in cases
-        ]
-        if not rows:
-            return
-        with self.engine.begin() as db:
-            present = set(
-                db.execute(
-                    sa.select(takedowns.c.key).where(takedowns.c.key.in_([r["key"] for r in rows]))
-                ).scalars()
-            )
-            for row in rows:
-                if row["key"] in present:
-                    query = sa.update(takedowns).where(takedowns.c.key == row["key"])
-                    db.execute(query.values(row))
-                else:
-                    db.execute(takedowns.insert().values(row))
+        self.record(cases=cases)
 
     def list_takedowns(self, status: str | None = None, limit: int = 500) -> list[TakedownCase]:
         query = sa.select(takedowns.c.data).order_by(
@@ -515,6 +487,66 @@ class Store:
     def drop_session(self, digest: str) -> None:
         with self.engine.begin() as db:
             db.execute(sa.delete(sessions).where(sessions.c.digest == digest))
+
+
+def _record_reports(
+    db: sa.Connection, batch: Sequence[tuple[Submission, Sequence[Part]]], at: datetime
+) -> None:
+    ids = [submission.id for submission, _ in batch]
+    rows = [
+        _report_row(submission, i, part, at)
+        for submission, parts in batch
+        for i, part in enumerate(parts)
+    ]
+    db.execute(sa.delete(reports).where(reports.c.submission_id.in_(ids)))
+    if rows:
+        db.execute(reports.insert(), rows)
+    db.execute(sa.update(submissions).where(submissions.c.id.in_(ids)).values(state="split"))
+    errors = [
+        {"_id": submission.id, "error": error}
+        for submission, parts in batch
+        if (error := next((p.error for p in parts if p.how == "unreadable"), None))
+    ]
+    if errors:
+        db.execute(
+            sa.update(submissions).where(submissions.c.id == sa.bindparam("_id")), errors
+        )
+
+
+# One statement run for many rows (executemany): the SET columns come from the rows' keys.
+_UPDATE_REPORT = sa.update(reports).where(reports.c.id == sa.bindparam("_id"))
+_UPDATE_TAKEDOWN = sa.update(takedowns).where(takedowns.c.key == sa.bindparam("_key"))
+
+
+def _takedown_row(case: TakedownCase) -> dict[str, Any]:
+    return {
+        "key": case.key,
+        "host": case.host[:255],
+        "status": case.status.value,
+        "report_count": case.report_count,
+        "last_seen": case.last_seen,
+        "data": orjson.dumps(case.to_dict()).decode(),
+    }
+
+
+def _save_takedowns(db: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert new cases, update those present: two statements, whatever the number of cases."""
+    rows = list({row["key"]: row for row in rows}.values())  # the last word on each case
+    present: set[str] = set()
+    for start in range(0, len(rows), 500):
+        keys = [row["key"] for row in rows[start : start + 500]]
+        present.update(db.execute(sa.select(takedowns.c.key).where(takedowns.c.key.in_(keys)))
+                       .scalars())
+    updates = [
+        {"_key": r["key"]} | {k: v for k, v in r.items() if k != "key"}
+        for r in rows
+        if r["key"] in present
+    ]
+    if updates:
+        db.execute(_UPDATE_TAKEDOWN, updates)
+    inserts = [r for r in rows if r["key"] not in present]
+    if inserts:
+        db.execute(takedowns.insert(), inserts)
 
 
 def _report_row(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from phalanx.mail.takedown import Status, TakedownCase, TimelineEntry
 from phalanx.store.blobs import BlobError, BlobStore
-from phalanx.store.db import Incoming, Part, Store
+from phalanx.store.db import Incoming, Part, Store, Submission
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -137,3 +137,36 @@ def test_a_batch_that_cannot_be_written_leaves_nothing_half_stored(tmp_path: Pat
     with pytest.raises(NotADirectoryError):
         blobs.put_many([*others, blocked])
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == [folder]  # no blob, no temporary
+
+
+def _case(key: str, reports: tuple[str, ...]) -> TakedownCase:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    return TakedownCase(key, "url", "evil.example", Status.NEW, reports, at, at,
+                        (TimelineEntry(at, Status.NEW, "first"),))
+
+
+def test_a_batch_records_reports_and_their_takedown_cases_together(store: Store) -> None:
+    sid = store.accept(Incoming(b"report", "smtp"))
+    sub = store.submissions_to_split(1)[0]
+    analysis = {"verdict": "malicious", "score": 90, "indicators": {}}
+    part = Part("as_is", sub.sha256, analysis)
+    old, new = _case("http://evil.example/a", ("0.0",)), _case("http://evil.example/b", ())
+    store.save_takedowns([old])
+    grown = _case(old.key, ("0.0", f"{sid}.0"))
+    store.record(split=[(sub, [part])], cases=[grown, _case(new.key, (f"{sid}.0",))])
+    assert store.counts()["verdict_malicious"] == 1
+    found = store.takedowns([old.key, new.key])
+    assert found[old.key].report_ids == ("0.0", f"{sid}.0")
+    assert found[new.key].report_ids == (f"{sid}.0",)
+
+
+def test_a_batch_that_fails_records_none_of_it(store: Store) -> None:
+    store.accept(Incoming(b"report", "smtp"))
+    sub = store.submissions_to_split(1)[0]
+    gone = Submission(sub.id + 1000, sub.sha256, sub.size, sub.source, None, "", sub.received_at)
+    parts = [Part("as_is", sub.sha256, {"verdict": "clean", "indicators": {}})]
+    with pytest.raises(sa.exc.IntegrityError):  # a report of a submission that is not there
+        store.record(split=[(sub, parts), (gone, parts)],
+                     cases=[_case("http://evil.example/c", (f"{sub.id}.0",))])
+    assert store.takedowns(["http://evil.example/c"]) == {}
+    assert [s.id for s in store.submissions_to_split(10)] == [sub.id]  # still to split
