@@ -5,6 +5,8 @@ Every rule is shown firing on a message written here and staying quiet on a near
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from phalanx.config.mail import MailSettings
@@ -30,6 +32,48 @@ def test_text_is_folded_before_phrases_are_matched() -> None:
     assert "hello" in lures.lure_text("", "H\u200c\u200cel\u200clo")
     assert "informacoes" in lures.lure_text("", "Informações")
     assert "ola! voce" in lures.lure_text("", "Ol&#225;! Voc&ecirc;")
+
+
+FAMILIES = (lures.CREDENTIAL, lures.CALL_WORDS, lures.SCAM_WORDS, lures.ROMANCE_WORDS,
+            lures.BEC_WORDS, lures.COVID, lures.SPAM_WORDS)
+
+
+def _counted_alike(text: str) -> bool:
+    """Phrases looked for where the text's words allow count what each looked for in turn does."""
+    words = lures.Words(text)
+    return all(lures._distinct(f, text, words) == lures._distinct(f, text) for f in FAMILIES)
+
+
+def test_phrases_are_found_from_the_words_of_the_text_as_by_scanning_it() -> None:
+    texts = [
+        "a moment? i need your help with some gift cards",  # an anchor that goes past its word
+        "xi need your help",  # inside a word: no phrase begins there
+        "100% guaranteed! verify your account now",  # an anchor ending before a sign
+        "it's urgent: kindly confirm your password, won't take long",
+        "vérifiez votre compte", "", "   ", "$$$ 😍 € ❤",
+    ]
+    assert all(_counted_alike(t) for t in texts)
+    assert lures._distinct(lures.BEC_WORDS, texts[0], lures.Words(texts[0])) >= 1
+
+
+def test_phrases_from_words_over_the_whole_corpus(mail_corpus: Path) -> None:
+    from phalanx.mail.extract import split_report
+    from phalanx.mail.headers import read_envelope
+    from phalanx.mail.parse import html_to_text, parse_message
+
+    checked = 0
+    for path in sorted(p for p in mail_corpus.rglob("*") if p.is_file()):
+        for carried in split_report(path.read_bytes()):
+            parsed = parse_message(carried.raw, ORG)
+            if parsed.fatal:
+                continue
+            env = read_envelope(parsed)
+            body = " ".join(parsed.plain) or " ".join(
+                html_to_text(h, ORG.max_html_chars) for h in parsed.html)
+            text = f"{lures.fold(env.display_name).lower()} \n {lures.lure_text(env.subject, body)}"
+            assert _counted_alike(text), path.name
+            checked += 1
+    assert checked > 1500
 
 
 def test_zero_width_padding_no_longer_hides_a_call_back_lure() -> None:
