@@ -280,14 +280,21 @@ class _Answers:
                     break
                 item = self._queue.get()
             stopping = item is None
-            failure: tuple[bool, Any] | None = None
             try:
                 self._blobs.put_many([raw for extracted, _ in batch for raw in extracted])
-            except Exception as exc:  # the disk failed: those jobs fail, the worker goes on
-                failure = (False, f"storing what it carries failed: {type(exc).__name__}: {exc}")
-            for extracted, reply in batch:
+                replies = [reply for _, reply in batch]
+            except Exception:  # job by job, so that one that cannot be stored fails alone
+                replies = [self._stored(extracted, reply) for extracted, reply in batch]
+            for reply in replies:
                 with contextlib.suppress(BrokenPipeError, OSError):
-                    self._conn.send(failure if failure and extracted else reply)
+                    self._conn.send(reply)
+
+    def _stored(self, extracted: list[bytes], reply: tuple[bool, Any]) -> tuple[bool, Any]:
+        try:
+            self._blobs.put_many(extracted)
+        except Exception as exc:  # the disk failed: this job fails, the worker goes on
+            return (False, f"storing what it carries failed: {type(exc).__name__}: {exc}")
+        return reply
 
 
 def _limit_memory(megabytes: int) -> None:
