@@ -47,14 +47,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
-
-from datasketch import MinHash, MinHashLSH
 
 from phalanx.config.mail_service import CampaignSettings
 from phalanx.core.errors import ConfigError
 from phalanx.mail.domains import is_ip
+
+# datasketch is imported where an index is made: it brings scipy (0.4 s of CPU), which
+# `phalanx mail ingest` and the analysis workers, that never build an index, need not load.
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 Feature = tuple[str, str]  # (kind, value)
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -535,6 +538,8 @@ class CampaignIndex:
         # Near-duplicate text: a report points at the representative texts it resembles; only
         # representatives sit in the LSH, so a 5,000-report campaign is one LSH entry, not 5,000
         # candidates to compare against each new report.
+        from datasketch import MinHash, MinHashLSH
+
         self._lsh = MinHashLSH(
             threshold=self.settings.text_threshold, num_perm=self.settings.num_perm
         )
@@ -589,6 +594,8 @@ class CampaignIndex:
             self._text_rep[slot] = [self._exact_text[exact]]
             return
         self._exact_text[exact] = slot
+        from datasketch import MinHash
+
         sketch = MinHash(
             self.settings.num_perm,
             hashfunc=int,  # the shingles arrive hashed
