@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import resource
 import shutil
@@ -82,12 +83,14 @@ def bench_ingest(reports: int) -> None:
     write_reports(folder, reports)
     size = sum(p.stat().st_size for p in folder.rglob("*.eml"))
     with tempfile.TemporaryDirectory() as data:
+        load, busy = os.getloadavg(), _machine_cpu()
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "phalanx.cli.main", "mail", "ingest", str(folder), "-d", data],
             capture_output=True, text=True, check=False,
         )
         elapsed = time.perf_counter() - started
+        used = [b - a for a, b in zip(busy, _machine_cpu(), strict=True)]
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if done.returncode != 0:
             print(done.stderr[-2000:])
@@ -102,6 +105,23 @@ def bench_ingest(reports: int) -> None:
     print(f"ingest   end to end {elapsed:.1f} s = {reports / elapsed:.0f} reports/s; "
           f"peak RSS of the largest process {peak:.0f} MB   (goal <= 60 s)")
     print(f"ingest   summary: {done.stdout.strip()}")
+    if used[0] or used[1]:
+        print(f"ingest   machine: {used[0]:.1f} CPU-s busy, {used[1]:.1f} idle (2 cores: busy + "
+              f"idle = 2 x wall); load average before {load[0]:.2f}, after "
+              f"{os.getloadavg()[0]:.2f}")
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """CPU seconds the whole machine spent busy and idle so far (Linux; zeros elsewhere): what
+    the run used, and whether anything else ran beside it."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    hertz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / hertz, idle / hertz
 
 
 def bench_smtp(messages: int, connections: int) -> None:
